@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine:
+#   make course   set up, then run every lesson headlessly and print each lesson's metrics
+#   make test     set up, then run the test suite
+# Both are idempotent: the virtual environment is built once and rebuilt only when
+# pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# The CPU wheel of torch goes in first; an unpinned torch would pull several GB of CUDA packages.
+# On a GPU machine: make course TORCH_SPEC=torch (or any build you like).
+TORCH_SPEC ?= torch==2.13.0
+
+# The real datasets live beside the checkout; never copied into the repository.
+ifneq ($(wildcard ../shared/datasets),)
+export CLFLIB_DATA_DIR ?= $(abspath ../shared/datasets)
+endif
+
+# PROFILE=auto picks gpu with CUDA, else cpu; `make course PROFILE=smoke` runs in seconds.
+PROFILE ?= auto
+
+.PHONY: setup course test lab clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
+	touch $(STAMP)
+
+course: setup
+	$(PY) -m clflib.course run --profile $(PROFILE)
+
+test: setup
+	$(PY) -m pytest
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf runs/ .pytest_cache/

@@ -1,0 +1,317 @@
+"""Load the course's datasets by name, in their Hub twin's schema, from disk or the Hub.
+
+Where a dataset comes from, in order:
+
+1. ``support_inbox`` always comes from the project's own ``data/support_inbox/``.
+2. The folder named by the environment variable ``CLFLIB_DATA_DIR`` (``make`` and CI point it at
+   ``../shared/datasets``), holding Parquet files in the Hub twin's schema.
+3. The Hub twin, when the Hub is reachable (Colab).
+
+:func:`load_lesson_dataset` adds the lesson rules: the smoke profile always uses the support
+inbox, and a dataset that can't be had falls back to it with a visible warning.
+
+>>> ds = load_dataset("support_inbox", "sentiment_binary")
+>>> label_names(ds["train"], "label")
+['negative', 'positive']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR_VARIABLE = "CLFLIB_DATA_DIR"
+SPLITS = ("train", "validation", "test")
+PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
+SUPPORT_INBOX_DIR = PROJECT_DATA / "support_inbox"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Where a registered dataset lives and what its columns mean."""
+
+    name: str
+    hub_id: str
+    configs: tuple[str | None, ...]
+    text_columns: tuple[str, ...]
+    label_column: str
+    citation: str
+    license: str
+
+    def local_folder(self, root: Path, config: str | None) -> Path:
+        return root / self.name / config if config else root / self.name
+
+
+REGISTRY: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec("rotten_tomatoes", "cornell-movie-review-data/rotten_tomatoes", (None,),
+                    ("text",), "label", "Pang and Lee 2005", "CC-BY-4.0"),
+        DatasetSpec("banking77", "PolyAI/banking77", (None,),
+                    ("text",), "label", "Casanueva et al. 2020", "CC-BY-4.0"),
+        DatasetSpec("clinc150", "clinc/clinc_oos", ("imbalanced", "full"),
+                    ("text",), "intent", "Larson et al. 2019", "CC-BY-3.0"),
+        DatasetSpec("go_emotions", "google-research-datasets/go_emotions", ("simplified",),
+                    ("text",), "labels", "Demszky et al. 2020", "Apache-2.0"),
+        DatasetSpec("wnut_17", "leondz/wnut_17", (None,),
+                    ("tokens",), "ner_tags", "Derczynski et al. 2017", "CC-BY-4.0"),
+        DatasetSpec("broad_twitter_corpus", "GateNLP/broad_twitter_corpus", (None,),
+                    ("tokens",), "ner_tags", "Derczynski et al. 2016", "CC-BY-4.0"),
+        DatasetSpec("snli", "stanfordnlp/snli", (None,),
+                    ("premise", "hypothesis"), "label", "Bowman et al. 2015", "CC-BY-SA-4.0"),
+        DatasetSpec("support_inbox", "", ("all", "sentiment", "sentiment_binary", "intent", "tags"),
+                    ("text",), "label", "this course (data/support_inbox)", "Apache-2.0"),
+    )
+}
+
+
+class DatasetUnavailable(RuntimeError):
+    """A registered dataset could not be found locally nor on the Hub."""
+
+
+def data_dir() -> Path | None:
+    """The folder of real datasets named by CLFLIB_DATA_DIR, or None when unset or missing."""
+    value = os.environ.get(DATA_DIR_VARIABLE, "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_dir() else None
+
+
+def get_spec(name: str) -> DatasetSpec:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown dataset {name!r}. Registered datasets: {', '.join(REGISTRY)}."
+        ) from None
+
+
+def _check_config(spec: DatasetSpec, config: str | None) -> str | None:
+    if config is None:
+        return spec.configs[0]
+    if config not in spec.configs:
+        raise ValueError(
+            f"Dataset {spec.name!r} has no config {config!r}; choose one of "
+            f"{[c for c in spec.configs if c]}."
+        )
+    return config
+
+
+def load_dataset(name: str, config: str | None = None):
+    """A registered dataset as a ``datasets.DatasetDict`` in its Hub twin's schema.
+
+    Raises :class:`DatasetUnavailable`, saying what was tried, when neither the local folder
+    nor the Hub has it.
+    """
+    spec = get_spec(name)
+    config = _check_config(spec, config)
+    if name == "support_inbox":
+        return load_support_inbox(config)
+    tried = []
+    root = data_dir()
+    if root is not None:
+        folder = spec.local_folder(root, config if len(spec.configs) > 1 else None)
+        files = {split: folder / f"{split}.parquet" for split in SPLITS}
+        files = {split: str(path) for split, path in files.items() if path.is_file()}
+        if files:
+            import datasets
+
+            return datasets.load_dataset("parquet", data_files=files)
+        tried.append(f"no Parquet files in {folder}")
+    else:
+        tried.append(f"the environment variable {DATA_DIR_VARIABLE} is unset or not a folder")
+    from clflib.environment import offline_mode_is_set
+
+    if offline_mode_is_set():
+        tried.append("the Hugging Face Hub is unreachable (offline mode)")
+    else:
+        import datasets
+
+        try:
+            return datasets.load_dataset(spec.hub_id, config if config else None)
+        except Exception as error:  # the Hub raises many kinds; all mean "not available"
+            tried.append(f"the Hub twin {spec.hub_id!r} failed: {error}")
+    raise DatasetUnavailable(
+        f"Dataset {name!r} is not available: " + "; ".join(tried) + ". "
+        f"To get it, point {DATA_DIR_VARIABLE} at a folder holding {name}/train.parquet etc. "
+        f"(the course's ../shared/datasets), or run where the Hugging Face Hub is reachable."
+    )
+
+
+def load_lesson_dataset(name: str, profile, fallback_config: str, config: str | None = None):
+    """The dataset a lesson should use under ``profile``, and its name.
+
+    Returns ``(dataset_dict, used_name)``. The smoke profile uses the support inbox
+    (``fallback_config`` picks its task). When ``name`` can't be had, the support inbox is used
+    instead, and a warning says what was tried and how to get the real set.
+    """
+    if profile.embedded_data_only or name == "support_inbox":
+        return load_support_inbox(fallback_config), "support_inbox"
+    try:
+        return load_dataset(name, config), name
+    except DatasetUnavailable as error:
+        banner = "=" * 78
+        print(
+            f"{banner}\nWARNING: {error}\nFalling back to the course's own support inbox "
+            f"(config {fallback_config!r}). Numbers below are NOT those of {name}.\n{banner}"
+        )
+        import warnings
+
+        warnings.warn(f"{name} unavailable; using support_inbox instead.", stacklevel=2)
+        return load_support_inbox(fallback_config), "support_inbox"
+
+
+# --- the support inbox -------------------------------------------------------------------
+
+def support_inbox_label_names() -> dict[str, list[str]]:
+    """Label names of each support inbox field: sentiment, intent and tags."""
+    with open(SUPPORT_INBOX_DIR / "labels.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def read_support_inbox_messages() -> list[dict]:
+    """Every message as a dict: id, split, text, sentiment, intent, tags."""
+    path = SUPPORT_INBOX_DIR / "messages.jsonl"
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def load_support_inbox(config: str = "all"):
+    """The support inbox as a DatasetDict for one task.
+
+    Configs: "all" (every field), "sentiment" (text, label: 3 classes), "sentiment_binary"
+    (negative vs positive, neutral dropped; the schema of rotten_tomatoes), "intent" (text,
+    intent: the schema of clinc150), "tags" (text, labels: a list, the schema of go_emotions).
+    """
+    import datasets
+
+    _check_config(REGISTRY["support_inbox"], config)
+    names = support_inbox_label_names()
+    messages = read_support_inbox_messages()
+    sentiment_names = (
+        ["negative", "positive"] if config == "sentiment_binary" else names["sentiment"]
+    )
+    if config == "sentiment_binary":
+        messages = [m for m in messages if m["sentiment"] in sentiment_names]
+    sentiment = datasets.ClassLabel(names=sentiment_names)
+    intent = datasets.ClassLabel(names=names["intent"])
+    tags = datasets.List(datasets.ClassLabel(names=names["tags"]))
+    columns = {
+        "all": {"id": datasets.Value("string"), "text": datasets.Value("string"),
+                "sentiment": sentiment, "intent": intent, "tags": tags},
+        "sentiment": {"text": datasets.Value("string"), "label": sentiment},
+        "sentiment_binary": {"text": datasets.Value("string"), "label": sentiment},
+        "intent": {"text": datasets.Value("string"), "intent": intent},
+        "tags": {"text": datasets.Value("string"), "labels": tags},
+    }[config]
+    source = {"label": "sentiment", "labels": "tags"}
+    splits = {}
+    for split in SPLITS:
+        rows = [m for m in messages if m["split"] == split]
+        table = {col: [m[source.get(col, col)] for m in rows] for col in columns}
+        splits[split] = datasets.Dataset.from_dict(table, features=datasets.Features(columns))
+    return datasets.DatasetDict(splits)
+
+
+# --- labels and subsampling --------------------------------------------------------------
+
+def label_names(dataset, column: str) -> list[str]:
+    """Names of a ClassLabel column (or a list-of-ClassLabel column, for multi-label data)."""
+    import datasets
+
+    feature = dataset.features.get(column)
+    if feature is None:
+        raise KeyError(f"No column {column!r}; columns are {list(dataset.features)}.")
+    inner = getattr(feature, "feature", None)
+    if isinstance(feature, datasets.ClassLabel):
+        return list(feature.names)
+    if isinstance(inner, datasets.ClassLabel):
+        return list(inner.names)
+    raise TypeError(
+        f"Column {column!r} is {feature}, not a ClassLabel: cast it first, e.g. "
+        f"dataset.class_encode_column({column!r})."
+    )
+
+
+def label_maps(names: Sequence[str]) -> tuple[dict[int, str], dict[str, int]]:
+    """``(id2label, label2id)`` from a list of label names.
+
+    >>> label_maps(["neg", "pos"])
+    ({0: 'neg', 1: 'pos'}, {'neg': 0, 'pos': 1})
+    """
+    id2label = {i: str(name) for i, name in enumerate(names)}
+    return id2label, {name: i for i, name in id2label.items()}
+
+
+def stratified_indices(labels: Sequence[int], n: int, seed: int = 42) -> np.ndarray:
+    """``n`` indices drawn without replacement, keeping each label's share of ``labels``.
+
+    Every class present keeps at least one example when ``n`` is at least the number of
+    classes; shares are rounded with the largest-remainder rule so the total is exactly ``n``.
+    The result is sorted, so the original order of the data is kept.
+
+    >>> stratified_indices([0, 0, 0, 0, 1, 1, 1, 1], 4, seed=0).tolist()
+    [2, 3, 4, 5]
+    """
+    labels = np.asarray(labels)
+    if n >= len(labels):
+        return np.arange(len(labels))
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}.")
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = counts / counts.sum() * n
+    quota = np.floor(exact).astype(int)
+    if n >= len(classes):
+        quota = np.maximum(quota, 1)
+    order = np.argsort(-(exact - np.floor(exact)), kind="stable")
+    for i in order:  # hand out the remaining places by largest remainder
+        if quota.sum() >= n:
+            break
+        if quota[i] < counts[i]:
+            quota[i] += 1
+    while quota.sum() > n:  # the minimum of one per class overshot: trim the largest classes
+        quota[np.argmax(quota)] -= 1
+    chosen = [
+        rng.choice(np.flatnonzero(labels == cls), size=q, replace=False)
+        for cls, q in zip(classes, quota)
+    ]
+    return np.sort(np.concatenate(chosen))
+
+
+def stratified_subsample(dataset, n: int | None, label_column: str | None = "label", seed: int = 42):
+    """A subset of ``n`` rows keeping label proportions (random when ``label_column`` is None).
+
+    ``n=None`` or ``n >= len(dataset)`` returns the dataset unchanged.
+    """
+    if n is None or n >= len(dataset):
+        return dataset
+    if label_column is None:
+        rng = np.random.default_rng(seed)
+        return dataset.select(np.sort(rng.choice(len(dataset), size=n, replace=False)))
+    return dataset.select(stratified_indices(list(dataset[label_column]), n, seed))
+
+
+def ensure_validation_split(dataset_dict, label_column: str = "label", fraction: float = 0.1,
+                            seed: int = 42):
+    """Carve a stratified validation split out of train when the dataset has none (banking77).
+
+    Model selection (early stopping, thresholds) must never look at the test split.
+    """
+    import datasets
+
+    if "validation" in dataset_dict:
+        return dataset_dict
+    train = dataset_dict["train"]
+    n_validation = max(1, int(round(len(train) * fraction)))
+    picked = stratified_indices(list(train[label_column]), n_validation, seed)
+    rest = np.setdiff1d(np.arange(len(train)), picked)
+    splits = dict(dataset_dict)
+    splits["train"], splits["validation"] = train.select(rest), train.select(picked)
+    return datasets.DatasetDict(splits)

@@ -1,0 +1,92 @@
+"""Plots a learner would rather look at than read. Each returns the matplotlib Figure.
+
+>>> import numpy as np
+>>> fig = plot_confusion_matrix(np.array([[5, 1], [2, 7]]), ["neg", "pos"])
+>>> len(fig.axes) >= 1
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def _figure(width: float = 5.0, height: float = 4.0):
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(width, height), layout="constrained")
+
+
+def plot_confusion_matrix(matrix: np.ndarray, label_names: Sequence[str], normalise: bool = False,
+                          title: str = "Confusion matrix"):
+    """Rows are true labels, columns predicted; counts (or row shares) written in each cell."""
+    matrix = np.asarray(matrix, dtype=float)
+    shown = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalise else matrix
+    size = max(4.0, 0.5 * len(label_names) + 2)
+    fig, ax = _figure(size + 1, size)
+    image = ax.imshow(shown, cmap="Blues")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    ticks = np.arange(len(label_names))
+    ax.set_xticks(ticks, label_names, rotation=45, ha="right")
+    ax.set_yticks(ticks, label_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    if len(label_names) <= 20:
+        threshold = shown.max() / 2 if shown.size else 0
+        for (i, j), value in np.ndenumerate(shown):
+            text = f"{value:.2f}" if normalise else f"{int(value)}"
+            ax.text(j, i, text, ha="center", va="center",
+                    color="white" if value > threshold else "black")
+    return fig
+
+
+def plot_length_histogram(lengths: Sequence[int], suggested_max_length: int | None = None,
+                          title: str = "Text length in tokens"):
+    """Histogram of token lengths, with the suggested max_length marked."""
+    fig, ax = _figure(6, 3.5)
+    ax.hist(lengths, bins=40, color="tab:blue", alpha=0.8)
+    if suggested_max_length:
+        ax.axvline(suggested_max_length, color="tab:red", linestyle="--",
+                   label=f"suggested max_length = {suggested_max_length}")
+        ax.legend()
+    ax.set_xlabel("tokens (special tokens included)")
+    ax.set_ylabel("texts")
+    ax.set_title(title)
+    return fig
+
+
+def plot_label_distribution(counts: dict[str, int], title: str = "Examples per label"):
+    """Horizontal bars of examples per label, most frequent on top."""
+    items = sorted(counts.items(), key=lambda kv: kv[1])
+    fig, ax = _figure(6, max(2.5, 0.3 * len(items) + 1))
+    ax.barh([k for k, _ in items], [v for _, v in items], color="tab:blue")
+    ax.set_xlabel("examples")
+    ax.set_title(title)
+    return fig
+
+
+def plot_learning_curves(train_log, eval_log, metric: str = "eval_f1"):
+    """Training loss by step and validation loss and ``metric`` by epoch, side by side.
+
+    ``train_log`` and ``eval_log`` come from :func:`clflib.training.training_history`.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5), layout="constrained")
+    if len(train_log):
+        left.plot(train_log["epoch"], train_log["loss"], label="training loss", color="tab:blue")
+    if len(eval_log):
+        left.plot(eval_log["epoch"], eval_log["eval_loss"], "o-", label="validation loss",
+                  color="tab:orange")
+        if metric in eval_log:
+            right.plot(eval_log["epoch"], eval_log[metric], "o-", color="tab:green")
+    left.set_xlabel("epoch")
+    left.set_ylabel("loss")
+    left.legend()
+    right.set_xlabel("epoch")
+    right.set_ylabel(metric.removeprefix("eval_"))
+    right.set_title(f"validation {metric.removeprefix('eval_')}")
+    return fig

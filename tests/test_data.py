@@ -1,0 +1,126 @@
+import collections
+
+import datasets
+import numpy as np
+import pytest
+
+from clflib import data
+from clflib.profiles import get_profile
+
+
+@pytest.fixture()
+def fake_data_dir(tmp_path, monkeypatch):
+    """A CLFLIB_DATA_DIR with a tiny rotten_tomatoes in the Hub twin's schema."""
+    features = datasets.Features({"text": datasets.Value("string"),
+                                  "label": datasets.ClassLabel(names=["neg", "pos"])})
+    folder = tmp_path / "rotten_tomatoes"
+    folder.mkdir()
+    for split, n in (("train", 8), ("validation", 4), ("test", 4)):
+        rows = {"text": [f"{split} review {i}" for i in range(n)], "label": [i % 2 for i in range(n)]}
+        datasets.Dataset.from_dict(rows, features=features).to_parquet(str(folder / f"{split}.parquet"))
+    monkeypatch.setenv("CLFLIB_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_loads_parquet_from_the_data_dir_with_class_labels(fake_data_dir):
+    ds = data.load_dataset("rotten_tomatoes")
+    assert {k: len(v) for k, v in ds.items()} == {"train": 8, "validation": 4, "test": 4}
+    assert data.label_names(ds["train"], "label") == ["neg", "pos"]
+
+
+def test_missing_dataset_says_what_was_tried(no_data_dir):
+    with pytest.raises(data.DatasetUnavailable) as error:
+        data.load_dataset("go_emotions")
+    message = str(error.value)
+    assert "CLFLIB_DATA_DIR" in message and "offline" in message and "go_emotions" in message
+
+
+def test_unknown_names_and_configs_are_refused():
+    with pytest.raises(ValueError, match="Registered datasets"):
+        data.load_dataset("imdb")
+    with pytest.raises(ValueError, match="no config"):
+        data.load_dataset("clinc150", "small")
+
+
+def test_lesson_dataset_falls_back_to_the_inbox_with_a_warning(no_data_dir, capsys):
+    with pytest.warns(UserWarning, match="unavailable"):
+        ds, used = data.load_lesson_dataset("rotten_tomatoes", get_profile("cpu"), "sentiment_binary")
+    assert used == "support_inbox"
+    assert "WARNING" in capsys.readouterr().out
+    assert data.label_names(ds["train"], "label") == ["negative", "positive"]
+
+
+def test_smoke_profile_always_uses_the_inbox(fake_data_dir):
+    _, used = data.load_lesson_dataset("rotten_tomatoes", get_profile("smoke"), "sentiment_binary")
+    assert used == "support_inbox"
+    _, used = data.load_lesson_dataset("rotten_tomatoes", get_profile("cpu"), "sentiment_binary")
+    assert used == "rotten_tomatoes"
+
+
+@pytest.mark.parametrize("config, columns", [
+    ("sentiment", ["text", "label"]), ("sentiment_binary", ["text", "label"]),
+    ("intent", ["text", "intent"]), ("tags", ["text", "labels"]),
+    ("all", ["id", "text", "sentiment", "intent", "tags"]),
+])
+def test_support_inbox_configs_mirror_the_real_schemas(config, columns):
+    ds = data.load_dataset("support_inbox", config)
+    assert list(ds) == ["train", "validation", "test"]
+    assert ds["train"].column_names == columns
+    label_column = {"sentiment": "label", "sentiment_binary": "label", "intent": "intent",
+                    "tags": "labels", "all": "intent"}[config]
+    assert len(data.label_names(ds["train"], label_column)) >= 2
+
+
+def test_binary_inbox_drops_neutral():
+    full = data.load_dataset("support_inbox", "sentiment")
+    binary = data.load_dataset("support_inbox", "sentiment_binary")
+    neutral = sum(1 for y in full["train"]["label"] if y == 1)
+    assert len(binary["train"]) == len(full["train"]) - neutral
+
+
+def test_real_rotten_tomatoes_schema(real_data_dir):
+    ds = data.load_dataset("rotten_tomatoes")
+    assert {k: len(v) for k, v in ds.items()} == {"train": 8528, "validation": 1066, "test": 1068}
+    assert data.label_names(ds["test"], "label") == ["neg", "pos"]
+
+
+def test_label_names_of_a_non_class_label_column_explains_the_fix():
+    ds = datasets.Dataset.from_dict({"text": ["a"], "label": ["x"]})
+    with pytest.raises(TypeError, match="class_encode_column"):
+        data.label_names(ds, "label")
+    with pytest.raises(KeyError):
+        data.label_names(ds, "nope")
+
+
+def test_stratified_indices_keep_shares_and_size():
+    labels = [0] * 900 + [1] * 90 + [2] * 10
+    picked = data.stratified_indices(labels, 100, seed=1)
+    counts = collections.Counter(np.asarray(labels)[picked].tolist())
+    assert len(picked) == 100 and len(set(picked.tolist())) == 100
+    assert counts == {0: 90, 1: 9, 2: 1}
+    assert (np.diff(picked) > 0).all()  # sorted: original order kept
+    assert (picked == data.stratified_indices(labels, 100, seed=1)).all()
+    assert not (picked == data.stratified_indices(labels, 100, seed=2)).all()
+
+
+def test_stratified_indices_keep_every_class_when_they_can():
+    labels = [0] * 97 + [1, 2, 3]
+    picked = data.stratified_indices(labels, 10, seed=0)
+    assert set(np.asarray(labels)[picked].tolist()) == {0, 1, 2, 3} and len(picked) == 10
+
+
+def test_subsample_none_or_large_returns_the_same_rows():
+    ds = datasets.Dataset.from_dict({"text": list("abcd"), "label": [0, 1, 0, 1]})
+    assert data.stratified_subsample(ds, None) is ds
+    assert data.stratified_subsample(ds, 10) is ds
+    assert len(data.stratified_subsample(ds, 2, label_column=None)) == 2
+
+
+def test_validation_split_is_carved_from_train_without_overlap():
+    ds = datasets.DatasetDict(train=datasets.Dataset.from_dict(
+        {"text": [f"t{i}" for i in range(100)], "label": [i % 4 for i in range(100)]}))
+    out = data.ensure_validation_split(ds, fraction=0.2)
+    assert len(out["train"]) == 80 and len(out["validation"]) == 20
+    assert not set(out["train"]["text"]) & set(out["validation"]["text"])
+    assert collections.Counter(out["validation"]["label"]) == {0: 5, 1: 5, 2: 5, 3: 5}
+    assert data.ensure_validation_split(out) is out

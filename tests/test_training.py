@@ -1,0 +1,102 @@
+import datasets
+import pytest
+
+from clflib import metrics, profiles, training
+
+
+@pytest.fixture()
+def toy_splits():
+    """Label 1 iff the text contains "good": learnable by a tiny model in a few epochs."""
+    words = ["good", "bad", "plot", "cast", "film", "scene", "music", "long", "short", "funny"]
+
+    def make(n, offset):
+        texts, labels = [], []
+        for i in range(n):
+            w = [words[(i * 7 + offset + k * 3) % len(words)] for k in range(1 + (i % 5))]
+            texts.append(" ".join(w))
+            labels.append(int("good" in w))
+        return datasets.Dataset.from_dict(
+            {"text": texts, "label": labels},
+            features=datasets.Features({"text": datasets.Value("string"),
+                                        "label": datasets.ClassLabel(names=["neg", "pos"])}))
+
+    return datasets.DatasetDict(train=make(96, 0), validation=make(32, 1))
+
+
+def test_tokenize_dataset_renames_labels_and_drops_text(toy_splits, minilm_tokenizer):
+    enc = training.tokenize_dataset(toy_splits, minilm_tokenizer, max_length=4)
+    assert set(enc["train"].column_names) == {"input_ids", "token_type_ids", "attention_mask", "labels"}
+    assert max(len(ids) for ids in enc["train"]["input_ids"]) == 4  # truncated
+    assert min(len(ids) for ids in enc["train"]["input_ids"]) < 4  # not padded
+
+
+def test_tokenize_dataset_sentence_pairs(minilm_tokenizer):
+    ds = datasets.Dataset.from_dict({"premise": ["a dog runs"], "hypothesis": ["an animal moves"], "label": [0]})
+    enc = training.tokenize_dataset(ds, minilm_tokenizer, ["premise", "hypothesis"])
+    assert enc[0]["token_type_ids"].count(1) > 0  # the second segment is marked
+
+
+def test_tokenize_dataset_missing_column_is_explained(toy_splits, minilm_tokenizer):
+    with pytest.raises(KeyError, match="Missing column"):
+        training.tokenize_dataset(toy_splits, minilm_tokenizer, ["sentence"])
+
+
+def test_training_args_follow_the_course_recipe(tmp_path):
+    p = profiles.get_profile("cpu")
+    args = training.make_training_args(p, tmp_path, train_size=320)
+    assert args.eval_strategy == "epoch" and args.save_strategy == "epoch"
+    assert args.load_best_model_at_end and args.metric_for_best_model == "f1"
+    assert args.train_sampling_strategy == "group_by_length"
+    assert args.warmup_steps == pytest.approx(0.1) and args.weight_decay == pytest.approx(0.01)
+    assert args.logging_steps == 2  # 10 steps per epoch / 5
+    assert args.use_cpu and not args.bf16 and not args.fp16
+    assert training.make_training_args(p, tmp_path, num_train_epochs=7).num_train_epochs == 7
+
+
+def test_trainer_keeps_the_best_checkpoint(tiny_model, minilm_tokenizer, toy_splits, tmp_path):
+    enc = training.tokenize_dataset(toy_splits, minilm_tokenizer, max_length=16)
+    p = profiles.get_profile("smoke", num_epochs=4, learning_rate=3e-3, batch_size=16)
+    trainer = training.make_trainer(tiny_model, minilm_tokenizer, enc["train"], enc["validation"], p,
+                                    tmp_path, compute_metrics=metrics.make_compute_metrics(),
+                                    disable_tqdm=True)
+    trainer.train()
+    train_log, eval_log = training.training_history(trainer)
+    assert len(train_log) > 0 and "eval_f1" in eval_log
+    assert trainer.state.best_metric == pytest.approx(eval_log["eval_f1"].max())
+    # the model in memory at the end is the best one, not the last one
+    assert trainer.evaluate()["eval_f1"] == pytest.approx(trainer.state.best_metric)
+    assert eval_log["eval_f1"].max() > 0.5
+
+
+def test_early_stopping_is_wired_in(tiny_model, minilm_tokenizer, toy_splits, tmp_path):
+    from transformers import EarlyStoppingCallback
+
+    enc = training.tokenize_dataset(toy_splits, minilm_tokenizer)
+    p = profiles.get_profile("smoke")
+    with_stop = training.make_trainer(tiny_model, minilm_tokenizer, enc["train"], enc["validation"], p, tmp_path)
+    without = training.make_trainer(tiny_model, minilm_tokenizer, enc["train"], enc["validation"], p, tmp_path,
+                                    early_stopping=False)
+    has = lambda t: any(isinstance(c, EarlyStoppingCallback) for c in t.callback_handler.callbacks)
+    assert has(with_stop) and not has(without)
+
+
+def test_predict_keeps_the_dataset_order(tiny_model, minilm_tokenizer, toy_splits, tmp_path):
+    """transformers 5 length-groups eval batches under group_by_length; ours must not."""
+    import numpy as np
+
+    enc = training.tokenize_dataset(toy_splits, minilm_tokenizer)
+    lengths = [len(ids) for ids in enc["validation"]["input_ids"]]
+    assert lengths != sorted(lengths)  # the check below would prove nothing on sorted data
+    trainer = training.make_trainer(tiny_model, minilm_tokenizer, enc["train"], enc["validation"],
+                                    profiles.get_profile("smoke"), tmp_path)
+    output = trainer.predict(enc["validation"])
+    assert (output.label_ids == np.array(enc["validation"]["labels"])).all()
+    single = [trainer.predict(enc["validation"].select([i])).predictions[0] for i in (0, 5, 17)]
+    assert np.allclose(output.predictions[[0, 5, 17]], single, atol=1e-5)
+
+
+def test_progress_bars_stay_on_after_setup(tmp_path):
+    import clflib
+
+    clflib.setup(check_hub=False, verbose=False)  # lowers the transformers log level
+    assert training.make_training_args(profiles.get_profile("smoke"), tmp_path).disable_tqdm is False
