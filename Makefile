@@ -20,7 +20,7 @@ endif
 # PROFILE=auto picks gpu with CUDA, else cpu; `make course PROFILE=smoke` runs in seconds.
 PROFILE ?= auto
 
-.PHONY: setup course test lab clean
+.PHONY: setup course test lab clean exercises exercises-check grade
 
 setup: $(STAMP)
 
@@ -43,3 +43,26 @@ lab: setup
 
 clean:
 	rm -rf runs/ .pytest_cache/
+
+# Exercise sets (see exercises/README.md). `make exercises` builds every master with otter assign,
+# which grades the solutions first, and refreshes the committed student versions.
+exercises: setup
+	$(PY) -m clflib.exercises build
+
+exercises-check: setup
+	$(PY) -m clflib.exercises build --check
+
+# Grade a folder of submitted notebooks into a CSV gradebook, with otter run and no Docker:
+#   make grade EXERCISE=01_binary_sentiment SUBMISSIONS=path/to/folder OUT=gradebook.csv
+# TIMEOUT is per submission, CELL_TIMEOUT per cell (seconds); JOBS grades several at once.
+EXERCISE ?=
+SUBMISSIONS ?=
+OUT ?= gradebook.csv
+TIMEOUT ?= 600
+CELL_TIMEOUT ?= 300
+JOBS ?= 1
+grade: setup
+	@test -n "$(EXERCISE)" || { echo "Set EXERCISE (e.g. EXERCISE=01_binary_sentiment or EXERCISE=quiz)"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "Set SUBMISSIONS to the folder of submitted .ipynb files"; exit 2; }
+	$(PY) -m clflib.grading grade "$(EXERCISE)" "$(SUBMISSIONS)" --out "$(OUT)" \
+		--timeout $(TIMEOUT) --cell-timeout $(CELL_TIMEOUT) --jobs $(JOBS)

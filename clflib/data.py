@@ -187,7 +187,8 @@ def load_support_inbox(config: str = "all"):
 
     Configs: "all" (every field), "sentiment" (text, label: 3 classes), "sentiment_binary"
     (negative vs positive, neutral dropped; the schema of rotten_tomatoes), "intent" (text,
-    intent: the schema of clinc150), "tags" (text, labels: a list, the schema of go_emotions).
+    intent, domain: the schema of clinc150; each intent belongs to one of 5 domains), "tags"
+    (text, labels: a list, the schema of go_emotions).
     """
     import datasets
 
@@ -201,13 +202,16 @@ def load_support_inbox(config: str = "all"):
         messages = [m for m in messages if m["sentiment"] in sentiment_names]
     sentiment = datasets.ClassLabel(names=sentiment_names)
     intent = datasets.ClassLabel(names=names["intent"])
+    domain = datasets.ClassLabel(names=names["domain"])
+    for message in messages:
+        message["domain"] = names["intent_domain"][message["intent"]]
     tags = datasets.List(datasets.ClassLabel(names=names["tags"]))
     columns = {
         "all": {"id": datasets.Value("string"), "text": datasets.Value("string"),
                 "sentiment": sentiment, "intent": intent, "tags": tags},
         "sentiment": {"text": datasets.Value("string"), "label": sentiment},
         "sentiment_binary": {"text": datasets.Value("string"), "label": sentiment},
-        "intent": {"text": datasets.Value("string"), "intent": intent},
+        "intent": {"text": datasets.Value("string"), "intent": intent, "domain": domain},
         "tags": {"text": datasets.Value("string"), "labels": tags},
     }[config]
     source = {"label": "sentiment", "labels": "tags"}

@@ -75,6 +75,27 @@ def leakage_report(dataset_dict, text_columns: Sequence[str] = ("text",)) -> pd.
     return pd.DataFrame(rows)
 
 
+def leakage_summary(report: pd.DataFrame, ignorable_share: float = 0.005) -> str:
+    """One sentence (Markdown) on a :func:`leakage_report`: how much is shared, and what to do.
+
+    >>> import pandas as pd
+    >>> leakage_summary(pd.DataFrame({"splits": ["a & b"], "shared": [0], "share": [0.0]}))
+    'No text appears in two splits: the test score will mean what it says.'
+    """
+    cross = report[report["splits"].str.contains("&")]
+    total = int(cross["shared"].sum())
+    if total == 0:
+        return "No text appears in two splits: the test score will mean what it says."
+    worst = cross.loc[cross["shared"].idxmax()]
+    found = (f"The splits share **{total}** normalised texts (worst pair: {worst['splits']}, "
+             f"{int(worst['shared'])}, {worst['share']:.2%} of the second split). ")
+    if worst["share"] < ignorable_share:
+        return found + ("That cannot move a score by more than a rounding error, so we keep the "
+                        "official splits; on your own data, drop such texts from the evaluation splits.")
+    return found + ("That is large enough to inflate the score: drop these texts from the "
+                    "evaluation split before trusting any number.")
+
+
 @dataclass(frozen=True)
 class LengthStats:
     """Token lengths of a set of texts (special tokens included) and the max_length they imply."""

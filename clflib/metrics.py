@@ -70,3 +70,83 @@ def majority_baseline(train_labels: Sequence[int], test_labels: Sequence[int],
 def confusion(labels: Sequence[int], predictions: Sequence[int], num_labels: int) -> np.ndarray:
     """Confusion matrix with rows = true label, columns = predicted label, every label present."""
     return confusion_matrix(labels, predictions, labels=list(range(num_labels)))
+
+
+def per_class_report(labels: Sequence[int], predictions: Sequence[int],
+                     label_names: Sequence[str]) -> "pd.DataFrame":
+    """Precision, recall, F1 and support of every class, one row each (indexed by name)."""
+    import pandas as pd
+
+    precision, recall, f1, support = precision_recall_fscore_support(
+        labels, predictions, labels=list(range(len(label_names))), zero_division=0)
+    return pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support},
+                        index=pd.Index(list(label_names), name="label"))
+
+
+def rarest_classes(train_counts: Sequence[int], fraction: float = 0.1,
+                   exclude: Sequence[int] = ()) -> np.ndarray:
+    """Indices of the rarest ``fraction`` of classes by training count (at least one class).
+
+    >>> rarest_classes([50, 3, 20, 1, 9], fraction=0.4).tolist()
+    [1, 3]
+    """
+    counts = np.asarray(train_counts)
+    candidates = np.array([c for c in range(len(counts)) if c not in set(exclude)])
+    k = max(1, int(round(len(candidates) * fraction)))
+    order = candidates[np.argsort(counts[candidates], kind="stable")]
+    return np.sort(order[:k])
+
+
+def most_confused_pairs(labels: Sequence[int], predictions: Sequence[int],
+                        label_names: Sequence[str], k: int = 10) -> "pd.DataFrame":
+    """The ``k`` (true, predicted) pairs of different labels that occur most often.
+
+    >>> most_confused_pairs([0, 0, 1, 2], [1, 1, 1, 0], ["a", "b", "c"], k=1).values.tolist()
+    [['a', 'b', 2]]
+    """
+    import pandas as pd
+
+    pairs = pd.DataFrame({"true": np.asarray(labels), "predicted": np.asarray(predictions)})
+    pairs = pairs[pairs["true"] != pairs["predicted"]]
+    counted = pairs.value_counts().rename("count").reset_index().head(k)
+    names = np.asarray(label_names)
+    return pd.DataFrame({"true": names[counted["true"].to_numpy(dtype=int)],
+                         "predicted": names[counted["predicted"].to_numpy(dtype=int)],
+                         "count": counted["count"].to_numpy()})
+
+
+def prevalence_weighted_f1(labels: Sequence[int], predictions: Sequence[int],
+                           class_priors: Sequence[float]) -> float:
+    """Per-class F1 averaged with weights ``class_priors`` (classes present in ``labels``).
+
+    Like weighted-F1, but weighted by how common each class is in production (e.g. training
+    priors) rather than by its support in a test split, which may be balanced.
+
+    >>> round(prevalence_weighted_f1([0, 0, 1, 1], [0, 0, 0, 1], [0.75, 0.25]), 4)
+    0.7667
+    """
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    present = np.unique(labels)
+    _, _, f1, _ = precision_recall_fscore_support(labels, predictions, labels=list(present),
+                                                  zero_division=0)
+    priors = np.asarray(class_priors, dtype=float)[present]
+    return float((priors / priors.sum() * f1).sum())
+
+
+def prevalence_weighted_accuracy(labels: Sequence[int], predictions: Sequence[int],
+                                 class_priors: Sequence[float]) -> float:
+    """The accuracy expected on traffic whose classes follow ``class_priors``.
+
+    A balanced test split hides imbalance: every class counts the same. In production, classes
+    arrive as often as they do in the training data, and accuracy becomes the prior-weighted
+    mean of per-class recall. Classes absent from ``labels`` are left out (priors renormalised).
+
+    >>> prevalence_weighted_accuracy([0, 0, 1, 1], [0, 0, 0, 0], [0.9, 0.1])
+    0.9
+    """
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    priors = np.asarray(class_priors, dtype=float)
+    present = np.unique(labels)
+    recall = np.array([(predictions[labels == c] == c).mean() for c in present])
+    weights = priors[present] / priors[present].sum()
+    return float((weights * recall).sum())

@@ -90,3 +90,52 @@ def plot_learning_curves(train_log, eval_log, metric: str = "eval_f1"):
     right.set_ylabel(metric.removeprefix("eval_"))
     right.set_title(f"validation {metric.removeprefix('eval_')}")
     return fig
+
+
+def plot_ranked_counts(series: dict[str, Sequence[int]], title: str = "Examples per class, ranked"):
+    """Class sizes sorted from largest to smallest, one line per set, on a log scale.
+
+    With many classes, names don't fit on an axis; the shape of the curve (flat, or a long tail)
+    is what matters.
+    """
+    fig, ax = _figure(6, 3.5)
+    for name, counts in series.items():
+        ranked = np.sort(np.asarray(counts))[::-1]
+        ax.plot(np.arange(1, len(ranked) + 1), ranked, marker=".", label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("class rank")
+    ax.set_ylabel("training examples")
+    ax.set_title(title)
+    ax.legend()
+    return fig
+
+
+def plot_option_comparison(table, columns: Sequence[str], title: str = "Options compared"):
+    """Grouped horizontal bars: one group per option (table index), one bar per column."""
+    fig, ax = _figure(7, max(3.0, 0.6 * len(table) + 1))
+    height = 0.8 / len(columns)
+    positions = np.arange(len(table))
+    for i, column in enumerate(columns):
+        ax.barh(positions + i * height, table[column], height=height, label=column)
+    ax.set_yticks(positions + height * (len(columns) - 1) / 2, list(table.index))
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    return fig
+
+
+def plot_rejection_sweep(sweep, chosen_threshold: float | None = None,
+                         title: str = "Out-of-scope rejection"):
+    """In-scope accuracy and out-of-scope recall as the confidence threshold moves."""
+    fig, ax = _figure(6, 3.5)
+    ax.plot(sweep["threshold"], sweep["in_scope_accuracy"], label="in-scope accuracy")
+    ax.plot(sweep["threshold"], sweep["oos_recall"], label="out-of-scope recall")
+    if chosen_threshold is not None:
+        ax.axvline(chosen_threshold, color="grey", linestyle="--",
+                   label=f"chosen on validation: {chosen_threshold:.2f}")
+    ax.set_xlabel("threshold on the top softmax probability")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend()
+    return fig

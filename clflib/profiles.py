@@ -121,19 +121,27 @@ def resolve_profile_name(name: str = "auto") -> str:
     return key
 
 
-def get_profile(name: str = "auto", **overrides: Any) -> Profile:
-    """The named profile with explicit overrides applied (None values are ignored).
+def get_profile(name: str = "auto", lesson_defaults: dict[str, dict[str, Any]] | None = None,
+                **overrides: Any) -> Profile:
+    """The named profile with a lesson's defaults, then explicit overrides, applied.
 
-    Overrides use the field names of :class:`Profile` (``max_train_samples``, ``num_epochs``,
-    ``batch_size``, ``learning_rate``, ...). A misspelt name raises instead of being ignored.
+    ``lesson_defaults`` maps a profile name to settings a lesson needs (e.g. more epochs for 150
+    classes); explicit ``overrides`` win over them, and None values are ignored. Settings use
+    the field names of :class:`Profile` (``max_train_samples``, ``num_epochs``, ``batch_size``,
+    ``learning_rate``, ...). A misspelt name raises instead of being ignored.
+
+    >>> get_profile("cpu", {"cpu": {"num_epochs": 4}}, num_epochs=None).num_epochs
+    4
     """
-    unknown = sorted(set(overrides) - set(PROFILE_FIELDS))
+    resolved = resolve_profile_name(name)
+    lesson = dict((lesson_defaults or {}).get(resolved, {}))
+    unknown = sorted((set(overrides) | set(lesson)) - set(PROFILE_FIELDS))
     if unknown:
         raise TypeError(
             f"Unknown profile setting(s) {unknown}. Valid settings: {', '.join(PROFILE_FIELDS)}."
         )
-    profile = PROFILES[resolve_profile_name(name)]
-    chosen = {key: value for key, value in overrides.items() if value is not None}
+    profile = PROFILES[resolved]
+    chosen = {**lesson, **{key: value for key, value in overrides.items() if value is not None}}
     for key in ("num_epochs", "batch_size", "eval_batch_size", "learning_rate", "max_length"):
         if key in chosen and not chosen[key] > 0:
             raise ValueError(f"{key} must be positive, got {chosen[key]!r}.")

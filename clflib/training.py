@@ -96,6 +96,18 @@ def make_training_args(profile: Profile, output_dir: str | Path, *, train_size: 
     return TrainingArguments(**settings)
 
 
+HEAD_MODULES = ("classifier", "pre_classifier", "score")
+
+
+def is_head_parameter(name: str) -> bool:
+    """True for the task head's weights (new at fine-tuning time), not the pretrained body.
+
+    >>> is_head_parameter("classifier.weight"), is_head_parameter("bert.pooler.dense.weight")
+    (True, False)
+    """
+    return name.split(".", 1)[0] in HEAD_MODULES
+
+
 def _ordered_trainer_class():
     """A Trainer whose evaluation and prediction keep the dataset's row order.
 
@@ -109,8 +121,36 @@ def _ordered_trainer_class():
     from transformers import Trainer
 
     class OrderedEvalTrainer(Trainer):
+        def __init__(self, *args, train_sampler=None, head_learning_rate=None, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.custom_train_sampler = train_sampler
+            self.head_learning_rate = head_learning_rate
+
+        def create_optimizer(self, model=None):
+            if self.head_learning_rate is None or self.optimizer is not None:
+                return super().create_optimizer(model)
+            model = self.model if model is None else model
+            decay = set(self.get_decay_parameter_names(model))
+            groups: dict[tuple[bool, bool], list] = {}
+            for name, parameter in model.named_parameters():
+                if parameter.requires_grad:
+                    groups.setdefault((is_head_parameter(name), name in decay), []).append(parameter)
+            optimizer_cls, optimizer_kwargs = self.get_optimizer_cls_and_kwargs(self.args, model)
+            self.optimizer = optimizer_cls(
+                [{"params": params,
+                  "lr": self.head_learning_rate if head else self.args.learning_rate,
+                  "weight_decay": self.args.weight_decay if decays else 0.0}
+                 for (head, decays), params in groups.items()],
+                **optimizer_kwargs)
+            return self.optimizer
+
         def _get_eval_sampler(self, eval_dataset):
             return SequentialSampler(eval_dataset) if eval_dataset is not None else None
+
+        def _get_train_sampler(self, train_dataset=None):
+            if self.custom_train_sampler is not None:
+                return self.custom_train_sampler
+            return super()._get_train_sampler(train_dataset)
 
     return OrderedEvalTrainer
 
@@ -118,7 +158,9 @@ def _ordered_trainer_class():
 def make_trainer(model, tokenizer, train_dataset, eval_dataset, profile: Profile,
                  output_dir: str | Path, *, compute_metrics: Callable | None = None,
                  metric_for_best_model: str = "f1", early_stopping: bool = True,
-                 callbacks: list | None = None, seed: int = 42, **training_overrides: Any):
+                 callbacks: list | None = None, seed: int = 42, loss: Callable | None = None,
+                 train_sampler=None, head_learning_rate: float | None = None,
+                 **training_overrides: Any):
     """A transformers Trainer wired the course's way.
 
     Evaluation and ``predict`` return rows in the dataset's order (see
@@ -132,6 +174,13 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset, profile: Profile
             ``metric_for_best_model`` (without the "eval_" prefix).
         early_stopping: stop when the metric has not improved for
             ``profile.early_stopping_patience`` evaluations.
+        loss: a ``compute_loss_func`` (see :func:`clflib.losses.make_loss`) replacing the
+            model's own cross-entropy, e.g. weighted or focal.
+        train_sampler: a torch Sampler for the training set (see
+            :func:`clflib.sampling.oversampling_sampler`); it replaces length grouping.
+        head_learning_rate: a separate, usually higher, learning rate for the new task head
+            (:func:`is_head_parameter`); the pretrained body keeps ``profile.learning_rate``.
+            A random head over many classes learns slowly at a rate gentle enough for the body.
         training_overrides: any TrainingArguments field, e.g. ``num_train_epochs=1``.
     """
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback
@@ -154,6 +203,9 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset, profile: Profile
         processing_class=tokenizer,
         compute_metrics=compute_metrics,
         callbacks=all_callbacks,
+        compute_loss_func=loss,
+        train_sampler=train_sampler,
+        head_learning_rate=head_learning_rate,
     )
 
 

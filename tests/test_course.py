@@ -55,3 +55,14 @@ def test_format_runs_shows_key_metrics():
                            {"test_accuracy": 0.81234, "dataset": "rotten_tomatoes"})
     text = course.format_runs([run], "cpu")
     assert "test_accuracy=0.8123" in text and "rotten_tomatoes" in text and "ok" in text
+
+
+def test_cli_prints_the_readme_table(capsys):
+    assert course.main(["readme-table"]) == 0
+    assert capsys.readouterr().out.strip() == course.readme_table()
+
+
+def test_cli_refuses_an_unknown_lesson(capsys):
+    with pytest.raises(SystemExit):
+        course.main(["run", "--profile", "smoke", "--lessons", "99"])
+    assert "no lesson matches" in capsys.readouterr().err

@@ -59,7 +59,7 @@ def test_smoke_profile_always_uses_the_inbox(fake_data_dir):
 
 @pytest.mark.parametrize("config, columns", [
     ("sentiment", ["text", "label"]), ("sentiment_binary", ["text", "label"]),
-    ("intent", ["text", "intent"]), ("tags", ["text", "labels"]),
+    ("intent", ["text", "intent", "domain"]), ("tags", ["text", "labels"]),
     ("all", ["id", "text", "sentiment", "intent", "tags"]),
 ])
 def test_support_inbox_configs_mirror_the_real_schemas(config, columns):

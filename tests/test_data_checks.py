@@ -51,3 +51,12 @@ def test_token_length_stats_of_pairs_and_empty_input(minilm_tokenizer):
     assert stats.lengths.tolist() == [6, 7]  # [CLS] a [SEP] ... [SEP]
     with pytest.raises(ValueError):
         data_checks.token_length_stats([], minilm_tokenizer)
+
+
+def test_leakage_summary_by_size_of_the_overlap():
+    import pandas as pd
+
+    small = pd.DataFrame({"splits": ["train", "train & test"], "shared": [3, 1], "share": [0.0, 0.001]})
+    large = pd.DataFrame({"splits": ["train & test"], "shared": [40], "share": [0.04]})
+    assert "rounding error" in data_checks.leakage_summary(small) and "**1**" in data_checks.leakage_summary(small)
+    assert "inflate" in data_checks.leakage_summary(large)

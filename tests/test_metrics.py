@@ -51,3 +51,29 @@ def test_most_confident_mistakes_sorted_and_limited():
     assert table["confidence"].tolist() == [0.97, 0.9]
     with pytest.raises(ValueError, match="same length"):
         analysis.most_confident_mistakes(["a"], [0, 1], probs[:2], {0: "n", 1: "p"})
+
+
+def test_per_class_report_rarest_and_confused_pairs():
+    from sklearn.metrics import f1_score as sk_f1
+
+    y = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2])
+    p = np.array([0, 1, 0, 1, 0, 2, 2, 1, 2])
+    report = metrics.per_class_report(y, p, ["a", "b", "c"])
+    assert np.allclose(report["f1"], sk_f1(y, p, average=None))
+    assert report.loc["c", "support"] == 4 and report.loc["b", "recall"] == pytest.approx(0.5)
+    assert metrics.rarest_classes([30, 2, 9, 1], fraction=0.5, exclude=[3]).tolist() == [1, 2]
+    pairs = metrics.most_confused_pairs(y, p, ["a", "b", "c"], k=2)
+    assert pairs.values.tolist()[0] == ["a", "b", 1] and len(pairs) == 2
+
+
+def test_prevalence_weighted_accuracy_by_hand():
+    y = np.array([0, 0, 1, 1, 2, 2])
+    p = np.array([0, 0, 1, 0, 0, 0])  # recalls 1, 0.5, 0
+    assert metrics.prevalence_weighted_accuracy(y, p, [0.5, 0.3, 0.2]) == pytest.approx(0.65)
+    assert metrics.prevalence_weighted_accuracy(y, p, [1, 1, 1]) == pytest.approx(0.5)
+
+
+def test_prevalence_weighted_f1_by_hand():
+    y, p = np.array([0, 0, 1, 1]), np.array([0, 0, 0, 1])  # F1: class 0 0.8, class 1 2/3
+    assert metrics.prevalence_weighted_f1(y, p, [0.5, 0.5]) == pytest.approx((0.8 + 2 / 3) / 2)
+    assert metrics.prevalence_weighted_f1(y, p, [0.9, 0.1, 5.0]) == pytest.approx(0.9 * 0.8 + 0.1 * 2 / 3)

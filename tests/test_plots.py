@@ -16,6 +16,10 @@ def test_every_plot_returns_a_figure():
         plots.plot_learning_curves(
             pd.DataFrame({"epoch": [0.5, 1.0], "loss": [0.7, 0.5]}),
             pd.DataFrame({"epoch": [1.0], "eval_loss": [0.6], "eval_f1": [0.7]})),
+        plots.plot_ranked_counts({"before": [5, 9, 2], "after": [1, 9, 3]}),
+        plots.plot_option_comparison(pd.DataFrame({"macro_f1": [0.5, 0.6]}, index=["a", "b"]), ["macro_f1"]),
+        plots.plot_rejection_sweep(pd.DataFrame({"threshold": [0.1, 0.5], "in_scope_accuracy": [0.9, 0.8],
+                                                 "oos_recall": [0.1, 0.6]}), chosen_threshold=0.5),
     ]
     assert all(isinstance(f, Figure) for f in figures)
     cells = [t.get_text() for t in figures[0].axes[0].texts]

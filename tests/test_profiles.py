@@ -41,3 +41,12 @@ def test_cpu_runs_stay_fp32(monkeypatch):
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert profiles.resolve_precision(profiles.get_profile("gpu")) == "fp32"
+
+
+def test_lesson_defaults_sit_between_the_profile_and_explicit_values():
+    lesson = {"cpu": {"num_epochs": 5, "learning_rate": 2e-4}, "smoke": {"num_epochs": 1}}
+    p = profiles.get_profile("cpu", lesson, learning_rate=3e-4, batch_size=None)
+    assert (p.num_epochs, p.learning_rate, p.batch_size) == (5, 3e-4, profiles.PROFILES["cpu"].batch_size)
+    assert profiles.get_profile("gpu", lesson).num_epochs == profiles.PROFILES["gpu"].num_epochs
+    with pytest.raises(TypeError, match="epochs"):
+        profiles.get_profile("cpu", {"cpu": {"epochs": 3}})

@@ -100,3 +100,25 @@ def test_progress_bars_stay_on_after_setup(tmp_path):
 
     clflib.setup(check_hub=False, verbose=False)  # lowers the transformers log level
     assert training.make_training_args(profiles.get_profile("smoke"), tmp_path).disable_tqdm is False
+
+
+def test_trainer_takes_a_loss_and_a_sampler(tiny_model, minilm_tokenizer, toy_splits, tmp_path):
+    import torch
+
+    from clflib import losses, sampling
+
+    enc = training.tokenize_dataset(toy_splits, minilm_tokenizer)
+    labels = list(enc["train"]["labels"])
+    sampler = sampling.oversampling_sampler(labels, seed=0)
+    focal = losses.make_loss("focal", weights=losses.class_weights(losses.class_counts(labels, 2)), gamma=2.0)
+    trainer = training.make_trainer(tiny_model, minilm_tokenizer, enc["train"], enc["validation"],
+                                    profiles.get_profile("smoke", num_epochs=1), tmp_path, loss=focal,
+                                    train_sampler=sampler, compute_metrics=metrics.make_compute_metrics(),
+                                    disable_tqdm=True)
+    assert trainer.get_train_dataloader().batch_sampler.sampler is sampler  # accelerate wraps it
+    batch = next(iter(trainer.get_train_dataloader()))
+    expected = losses.focal_loss(tiny_model(**{k: v for k, v in batch.items() if k != "labels"}).logits,
+                                 batch["labels"], 2.0, focal.weights)
+    assert torch.isclose(trainer.compute_loss(tiny_model, dict(batch)), expected, atol=1e-6)
+    trainer.train()
+    assert trainer.state.global_step == len(trainer.get_train_dataloader())

@@ -1,0 +1,549 @@
+"""Grade a folder of submitted exercise notebooks headlessly into a CSV gradebook.
+
+Every submission is graded by ``otter run`` (otter-grader's grading without Docker: it executes
+the notebook in a fresh Jupyter kernel, then runs the public and hidden tests of the set's
+autograder) in a subprocess of its own, so one submission can never take the others down:
+
+- a cell that raises is recorded, the rest of the notebook still runs, and only the questions
+  that depend on it lose points;
+- a cell that runs longer than ``cell_timeout`` seconds is interrupted (as the stop button
+  would) and grading goes on; a submission that still runs after ``timeout`` seconds in all is
+  killed, with its kernel, and scores zero;
+- deleted cells, an unanswered notebook, a file that is not a notebook, or the notebook of
+  another set each get zero where due and a reason a person can read.
+
+The gradebook has one row per submission: a column per question (points; manually graded
+questions are left empty for the grader, with the learner's answer in ``<name>_answer``), the
+auto-graded total, the points possible, the percentage, pass or fail where the set has a pass mark,
+and the reason for every lost point.
+
+``make grade EXERCISE=01 SUBMISSIONS=folder OUT=gradebook.csv`` runs :func:`main`; from Python:
+
+>>> from clflib.exercises import get_exercise_set
+>>> exercise = get_exercise_set("01_binary_sentiment")
+>>> grades = grade_folder("submissions/", exercise)  # doctest: +SKIP
+>>> write_gradebook(grades, exercise, "gradebook.csv")  # doctest: +SKIP
+
+The columns of that gradebook:
+
+>>> gradebook_columns(exercise)
+['submission', 'q1', 'q2', 'q3', 'q3_explain', 'total', 'possible', 'percent', 'passed', 'reason', 'q3_explain_answer']
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clflib.exercises import (BUILD_DIR, OFFLINE_ENV, ExerciseBuildError, ExerciseSet,
+                              build_is_current, cached_build, get_exercise_set)
+
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_CELL_TIMEOUT = 300.0
+ANSWER_CELL_TAG = "otter_answer_cell"  # otter assign tags the cells learners write in
+SOLUTION_CELL_TAG = "otter_assign_solution_cell"  # ... and the solutions in the autograder copy
+ANSWER_PLACEHOLDER = "_Type your answer here, replacing this text._"
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
+_MAX_MESSAGE = 160
+
+
+@dataclass
+class SubmissionGrade:
+    """The grade of one submission: points per auto-graded question, reasons, manual answers."""
+
+    submission: str
+    scores: dict[str, float] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    manual_answers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.scores.values()))
+
+
+# --- small pure helpers (doctested) --------------------------------------------------------
+
+def shorten(text: str, limit: int = _MAX_MESSAGE) -> str:
+    """One line of at most ``limit`` characters.
+
+    >>> shorten("a   long\\nmessage", 9)
+    'a long...'
+    """
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def failure_summary(message: str) -> str:
+    """The exception line of an otter test-case failure message, without the code around it.
+
+    >>> failure_summary("Test case failed\\nError at line 3 in test q1:\\n  assert x\\n"
+    ...                 "AssertionError: id2label should map 0 to 'neg'")
+    "AssertionError: id2label should map 0 to 'neg'"
+    """
+    lines = [line for line in str(message).strip().splitlines() if line.strip()]
+    for index in range(len(lines) - 1, -1, -1):
+        if _EXCEPTION_LINE.match(lines[index].strip()):
+            return shorten(" ".join(lines[index:]))
+    return shorten(lines[-1] if lines else "failed")
+
+
+def format_points(value: float) -> str:
+    """Points without needless decimals.
+
+    >>> format_points(2.0), format_points(1.5), format_points(0.6666666)
+    ('2', '1.5', '0.67')
+    """
+    return f"{round(value, 2):g}"
+
+
+def gradebook_columns(exercise: ExerciseSet) -> list[str]:
+    """The CSV header: submission, one column per question, totals, reason, manual answers."""
+    return (["submission", *(q.name for q in exercise.questions),
+             "total", "possible", "percent", "passed", "reason"]
+            + [f"{q.name}_answer" for q in exercise.manual_questions])
+
+
+# --- reading a submission ------------------------------------------------------------------
+
+def find_submissions(folder: str | Path) -> list[Path]:
+    """Every ``.ipynb`` under ``folder`` (subfolders too, checkpoints skipped), sorted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"No folder of submissions at {folder}.")
+    found = sorted(p for p in folder.rglob("*.ipynb")
+                   if p.is_file() and ".ipynb_checkpoints" not in p.parts
+                   and not p.name.endswith(".executed.ipynb"))  # copies kept by --executed
+    if not found:
+        others = sorted(p.name for p in folder.iterdir())[:10]
+        raise ValueError(f"No .ipynb files in {folder} (it holds: {others or 'nothing'}). Hand in "
+                         f"notebooks; unzip archives first.")
+    return found
+
+
+def _template_cells(exercise: ExerciseSet) -> dict[str, object]:
+    import nbformat
+
+    if not exercise.student_notebook.is_file():
+        return {}
+    nb = nbformat.read(exercise.student_notebook, as_version=4)
+    return {cell.id: cell for cell in nb.cells if cell.get("id")}
+
+
+def _first_line(source: str) -> str:
+    lines = [line.strip() for line in source.splitlines() if line.strip()]
+    return shorten(lines[0], 50) if lines else "(empty cell)"
+
+
+def compare_with_handout(nb, template: dict) -> list[str]:
+    """Reasons about the handed-out cells: deleted ones, or no answer written at all."""
+    if not template:
+        return []
+    present = {cell.get("id"): cell for cell in nb.cells if cell.get("id")}
+    if not set(present) & set(template):  # ids lost (an old or converted notebook): can't tell
+        return []
+    reasons = []
+    deleted = [cell for cell_id, cell in template.items() if cell_id not in present]
+    if deleted:
+        listed = "; ".join(f'"{_first_line(cell.source)}"' for cell in deleted[:3])
+        more = f" and {len(deleted) - 3} more" if len(deleted) > 3 else ""
+        reasons.append(f"{len(deleted)} handed-out cell(s) deleted: {listed}{more}")
+    answers = [cell_id for cell_id, cell in template.items()
+               if ANSWER_CELL_TAG in cell.get("metadata", {}).get("tags", [])]
+    kept = [cell_id for cell_id in answers if cell_id in present]
+    if kept and all(present[i].source == template[i].source for i in kept):
+        reasons.append(f"unanswered: none of the {len(kept)} answer cells was changed")
+    return reasons
+
+
+def manual_answers(nb, exercise: ExerciseSet, handout_ids: frozenset[str] = frozenset()
+                   ) -> dict[str, str]:
+    """The learner's text for each manually graded question.
+
+    otter assign wraps every manually graded question in ``<!-- BEGIN QUESTION -->`` /
+    ``<!-- END QUESTION -->`` comments; the Markdown answer cells between the k-th pair answer
+    the k-th manual question. A Markdown cell the learner added there (an id not among
+    ``handout_ids``) counts as an answer too.
+    """
+    answers: dict[str, str] = {}
+    regions: list[list[str]] = []
+    current: list[str] | None = None
+    for cell in nb.cells:
+        source = cell.get("source", "")
+        if "<!-- END QUESTION -->" in source and current is not None:
+            regions.append(current)
+            current = None
+        if "<!-- BEGIN QUESTION -->" in source:
+            current = []
+            continue
+        tags = cell.get("metadata", {}).get("tags", [])
+        added = bool(handout_ids) and cell.get("id") not in handout_ids
+        if current is not None and cell.cell_type == "markdown" and \
+                (ANSWER_CELL_TAG in tags or SOLUTION_CELL_TAG in tags or added):
+            text = source.replace(ANSWER_PLACEHOLDER, "").strip()
+            if text:
+                current.append(text)
+    if current is not None:
+        regions.append(current)
+    for question, region in zip(exercise.manual_questions, regions):
+        answers[question.name] = shorten(" ".join(region), 1000) if region else "(no answer)"
+    return answers
+
+
+# --- grading -------------------------------------------------------------------------------
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    """Kill a grading subprocess and everything it started (the kernel runs in its own session)."""
+    import psutil
+
+    try:
+        parent = psutil.Process(process.pid)
+        family = parent.children(recursive=True) + [parent]
+    except psutil.NoSuchProcess:
+        return
+    for member in family:
+        try:
+            member.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=10)
+
+
+def grade_submission(path: str | Path, exercise: ExerciseSet, autograder_zip: str | Path, *,
+                     timeout: float = DEFAULT_TIMEOUT,
+                     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT,
+                     name: str | None = None, executed_dir: str | Path | None = None,
+                     threads: int | None = None) -> SubmissionGrade:
+    """Grade one notebook with ``otter run`` in a subprocess; never raises for a bad submission.
+
+    Args:
+        path: the submitted notebook.
+        exercise: its exercise set (questions and points come from the master).
+        autograder_zip: the set's autograder, from :func:`clflib.exercises.cached_build`.
+        timeout: seconds for the whole submission; past it the subprocess and its kernel are
+            killed and every question scores zero.
+        cell_timeout: seconds for one cell; past it the cell is interrupted and grading goes on.
+            None: no per-cell limit.
+        name: what the gradebook calls the submission (default: the file name).
+        executed_dir: where to keep the executed copy of the notebook, to read a failing cell.
+        threads: CPU threads for the notebook's torch and numpy (None: their default, all
+            cores); :func:`grade_folder` shares the cores out when it grades several at once.
+    """
+    import nbformat
+
+    path = Path(path)
+    autograder_zip = Path(autograder_zip)
+    if not autograder_zip.is_file():
+        raise FileNotFoundError(f"No autograder zip at {autograder_zip}: build the set first.")
+    if not timeout > 0 or (cell_timeout is not None and not cell_timeout > 0):
+        raise ValueError(f"Time limits must be positive, got timeout={timeout}, "
+                         f"cell_timeout={cell_timeout}.")
+    grade = SubmissionGrade(name or path.name, {q.name: 0.0 for q in exercise.auto_questions})
+    started = time.monotonic()
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as error:  # nbformat raises several kinds for a broken file
+        grade.reasons.append(f"not a readable notebook ({shorten(type(error).__name__ + ': ' + str(error), 100)})")
+        return grade
+
+    template = _template_cells(exercise)
+    grade.manual_answers = manual_answers(nb, exercise, frozenset(template))
+    handout_reasons = compare_with_handout(nb, template)
+    # Grade under the set's own file name and kernel, whatever the learner's copy was called.
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    otter_meta = nb.metadata.setdefault("otter", {})
+    otter_meta.setdefault("assignment_name", exercise.slug)
+
+    with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
+        staged = Path(scratch) / exercise.master.name
+        nbformat.write(nb, staged)
+        report_path = Path(scratch) / "report.json"
+        command = [sys.executable, "-m", "clflib.grading", "run-one", str(staged),
+                   "--autograder", str(autograder_zip.resolve()), "--report", str(report_path)]
+        if cell_timeout is not None:
+            command += ["--cell-timeout", str(cell_timeout)]
+        if executed_dir is not None:
+            Path(executed_dir).mkdir(parents=True, exist_ok=True)
+            flat = Path(grade.submission).with_suffix("").as_posix().replace("/", "__")
+            executed = Path(executed_dir).resolve() / f"{flat}.executed.ipynb"
+            command += ["--executed", str(executed)]
+        log_path = Path(scratch) / "otter.log"
+        with open(log_path, "w") as log:
+            # otter's own temporary folders go inside scratch, so a killed run leaves nothing
+            (Path(scratch) / "tmp").mkdir()
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=scratch,
+                                       env={**os.environ, **OFFLINE_ENV, **_thread_env(threads),
+                                            "TMPDIR": str(Path(scratch) / "tmp")},
+                                       start_new_session=True)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_tree(process)
+                grade.reasons.append(f"timed out: still running after {timeout:g} s, so it was "
+                                     f"stopped and nothing was graded")
+                grade.reasons += handout_reasons
+                grade.seconds = time.monotonic() - started
+                return grade
+        report = json.loads(report_path.read_text()) if report_path.is_file() else None
+        log_tail = " | ".join(log_path.read_text(errors="replace").strip().splitlines()[-3:])
+
+    grade.seconds = time.monotonic() - started
+    if report is None:
+        grade.reasons.append(f"grading crashed (exit {process.returncode}): {shorten(log_tail)}")
+        return grade
+    if report.get("error"):
+        grade.reasons.append(f"could not be graded: {shorten(report['error'])}")
+        return grade
+    grade.reasons += handout_reasons
+    unanswered = any(r.startswith("unanswered") for r in handout_reasons)
+    if not unanswered:
+        grade.reasons += _describe_cell_errors(report.get("cell_errors", []), cell_timeout)
+    for question in exercise.auto_questions:
+        result = report["questions"].get(question.name)
+        if result is None:
+            grade.reasons.append(f"{question.name}: no tests ran")
+            continue
+        # otter splits a question's points over its test cases; scale to the master's points
+        possible = result["possible"] or 1.0
+        grade.scores[question.name] = round(result["score"] / possible * question.points, 4)
+        failures = list(dict.fromkeys(result["failures"]))  # the same message once
+        if failures and not unanswered:
+            shown = " | ".join(failures[:2])
+            more = f" (+{len(failures) - 2} more)" if len(failures) > 2 else ""
+            grade.reasons.append(f"{question.name} {format_points(grade.scores[question.name])}/"
+                                 f"{format_points(question.points)}: {shown}{more}")
+    return grade
+
+
+def _thread_env(threads: int | None) -> dict[str, str]:
+    """Environment variables that cap the threads of torch and numpy."""
+    if threads is None:
+        return {}
+    value = str(max(1, int(threads)))
+    return {"OMP_NUM_THREADS": value, "MKL_NUM_THREADS": value, "OPENBLAS_NUM_THREADS": value}
+
+
+def _describe_cell_errors(errors: list[dict], cell_timeout: float | None) -> list[str]:
+    grouped: dict[str, list[str]] = {}
+    for error in errors:
+        if error["ename"] == "KeyboardInterrupt" and cell_timeout is not None:
+            text = f"stopped at the per-cell time limit ({cell_timeout:g} s)"
+        else:
+            text = failure_summary(f"{error['ename']}: {error['evalue']}")
+        grouped.setdefault(text, []).append(str(error["cell"]))
+    lines = [f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} {text}"
+             if text.startswith("stopped") else
+             f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} raised {text}"
+             for text, cells in grouped.items()]
+    if len(lines) > 3:
+        lines = lines[:3] + [f"(+{len(lines) - 3} more cell errors)"]
+    return lines
+
+
+def grade_folder(folder: str | Path, exercise: ExerciseSet, *,
+                 autograder_zip: str | Path | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 cell_timeout: float | None = DEFAULT_CELL_TIMEOUT, jobs: int = 1,
+                 executed_dir: str | Path | None = None, verbose: bool = False
+                 ) -> list[SubmissionGrade]:
+    """Grade every notebook in ``folder`` (see :func:`grade_submission`), ``jobs`` at a time.
+
+    Without ``autograder_zip`` the set is built (or a cached build reused) under
+    ``runs/exercises/``; building grades the solutions first, so a broken environment shows up
+    before any learner is graded.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}.")
+    folder = Path(folder)
+    submissions = find_submissions(folder)
+    if autograder_zip is None:
+        autograder_zip = cached_build(exercise).autograder_zip
+    # Several notebooks at once share the cores: more threads than cores slows everyone down.
+    threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+
+    def one(path: Path) -> SubmissionGrade:
+        grade = grade_submission(path, exercise, autograder_zip, timeout=timeout,
+                                 cell_timeout=cell_timeout,
+                                 name=path.relative_to(folder).as_posix(),
+                                 executed_dir=executed_dir, threads=threads)
+        if verbose:
+            print(f"  {grade.submission}: {format_points(grade.total)}/"
+                  f"{format_points(exercise.auto_points)} in {grade.seconds:.0f} s", flush=True)
+        return grade
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, submissions))
+
+
+def gradebook_rows(grades: Sequence[SubmissionGrade], exercise: ExerciseSet) -> list[dict]:
+    """One dict per submission, keyed by :func:`gradebook_columns`."""
+    rows = []
+    possible = exercise.auto_points
+    for grade in grades:
+        row: dict[str, str] = {"submission": grade.submission}
+        for question in exercise.questions:
+            row[question.name] = "" if question.manual else format_points(grade.scores.get(question.name, 0.0))
+        share = grade.total / possible if possible else 0.0
+        row["total"] = format_points(grade.total)
+        row["possible"] = format_points(possible)
+        row["percent"] = f"{100 * share:.1f}"
+        row["passed"] = "" if exercise.pass_mark is None else ("yes" if share >= exercise.pass_mark - 1e-9 else "no")
+        row["reason"] = "; ".join(grade.reasons)
+        for question in exercise.manual_questions:
+            row[f"{question.name}_answer"] = grade.manual_answers.get(question.name, "(answer cell missing)")
+        rows.append(row)
+    return rows
+
+
+def write_gradebook(grades: Sequence[SubmissionGrade], exercise: ExerciseSet,
+                    path: str | Path) -> Path:
+    """Write the gradebook CSV (UTF-8, a header row, one row per submission)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=gradebook_columns(exercise))
+        writer.writeheader()
+        writer.writerows(gradebook_rows(grades, exercise))
+    return path
+
+
+# --- the subprocess that runs otter --------------------------------------------------------
+
+def _limit_cell_time(seconds: float) -> None:
+    """Make otter's notebook executor interrupt any cell that runs longer than ``seconds``.
+
+    otter run builds the executor's traitlets Config inside ``otter.execute.grade_notebook``;
+    a Config that starts with the nbclient settings ``timeout`` and ``interrupt_on_timeout``
+    turns a hung cell into a KeyboardInterrupt in that cell, and execution goes on.
+    """
+    import otter.execute
+    from traitlets.config import Config
+
+    if getattr(otter.execute, "Config", None) is not Config:
+        raise RuntimeError("otter.execute no longer builds its executor from traitlets' Config; "
+                           "the per-cell time limit needs updating for this otter-grader version.")
+
+    class ConfigWithCellTimeout(Config):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.ExecutePreprocessor.timeout = int(max(1, round(seconds)))
+            self.ExecutePreprocessor.interrupt_on_timeout = True
+
+    otter.execute.Config = ConfigWithCellTimeout
+
+
+def _cell_numbers(submitted, executed) -> list[dict]:
+    """Errors in the executed notebook, numbered as cells of the submitted one (1-based)."""
+    by_id = {cell.get("id"): i + 1 for i, cell in enumerate(submitted.cells) if cell.get("id")}
+    by_source: dict[str, int] = {}
+    for i, cell in enumerate(submitted.cells):
+        by_source.setdefault(cell.source, i + 1)
+    errors = []
+    for cell in executed.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            number = by_id.get(cell.get("id")) or by_source.get(cell.source)
+            errors.append({"cell": number if number else "(grader)",
+                           "ename": output.get("ename", "Error"),
+                           "evalue": shorten(output.get("evalue", ""))})
+    return errors
+
+
+def run_one(submission: str, autograder: str, report: str, cell_timeout: float | None,
+            executed: str | None) -> None:
+    """Grade one staged notebook with otter run and write a JSON report (the subprocess side)."""
+    import nbformat
+
+    result: dict = {}
+    try:
+        if cell_timeout:
+            _limit_cell_time(cell_timeout)
+        import otter.run
+
+        results = otter.run.main(submission, autograder=autograder, output_dir=None, no_logo=True)
+        if results.has_catastrophic_failure():
+            result["error"] = f"otter could not read the results: {results.catastrophic_error}"
+        else:
+            result["questions"] = {
+                name: {"score": float(results.get_result(name).score),
+                       "possible": float(results.get_result(name).possible),
+                       "failures": [failure_summary(r.message)
+                                    for r in results.get_result(name).test_case_results
+                                    if not r.passed]}
+                for name in results.test_files
+            }
+        if results.notebook is not None:
+            result["cell_errors"] = _cell_numbers(nbformat.read(submission, as_version=4),
+                                                  results.notebook)
+            if executed:
+                nbformat.write(results.notebook, executed)
+    except Exception as error:  # a wrong set, a notebook otter cannot execute, ...
+        result["error"] = f"{type(error).__name__}: {error}"
+    Path(report).write_text(json.dumps(result, indent=1))
+
+
+# --- command line --------------------------------------------------------------------------
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m clflib.grading",
+        description="Grade a folder of submitted notebooks with otter run (no Docker) into a CSV "
+                    "gradebook.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade_cmd = commands.add_parser("grade", help="grade a folder of submissions")
+    grade_cmd.add_argument("exercise", help="the set: 01_binary_sentiment, 01, quiz, ...")
+    grade_cmd.add_argument("submissions", help="folder of .ipynb files (subfolders are searched)")
+    grade_cmd.add_argument("--out", default="gradebook.csv", help="CSV to write")
+    grade_cmd.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                           help="seconds for a whole submission (default %(default)g)")
+    grade_cmd.add_argument("--cell-timeout", type=float, default=DEFAULT_CELL_TIMEOUT,
+                           help="seconds for one cell, 0 for no limit (default %(default)g)")
+    grade_cmd.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
+    grade_cmd.add_argument("--executed", help="folder for the executed copies of the notebooks")
+    one = commands.add_parser("run-one", help="(internal) grade one staged notebook")
+    one.add_argument("submission")
+    one.add_argument("--autograder", required=True)
+    one.add_argument("--report", required=True)
+    one.add_argument("--cell-timeout", type=float)
+    one.add_argument("--executed")
+    args = parser.parse_args(argv)
+
+    if args.command == "run-one":
+        run_one(args.submission, args.autograder, args.report, args.cell_timeout, args.executed)
+        return 0
+
+    try:
+        exercise = get_exercise_set(args.exercise)
+        submissions = find_submissions(args.submissions)
+        if build_is_current(exercise):
+            print(f"Using the build of {exercise.slug} in {BUILD_DIR}.", flush=True)
+        else:
+            print(f"Building {exercise.slug} with otter assign (its solutions are graded "
+                  f"first) ...", flush=True)
+        autograder_zip = cached_build(exercise).autograder_zip
+        print(f"Grading {len(submissions)} notebooks in {args.submissions} ...", flush=True)
+        grades = grade_folder(args.submissions, exercise, autograder_zip=autograder_zip,
+                              timeout=args.timeout, cell_timeout=args.cell_timeout or None,
+                              jobs=args.jobs, executed_dir=args.executed, verbose=True)
+    except (ValueError, FileNotFoundError, ExerciseBuildError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    out = write_gradebook(grades, exercise, args.out)
+    print(f"Wrote {out} ({len(grades)} submissions).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Make imbalance on purpose, and counter it by sampling.
+
+``long_tail_subsample`` cuts a training split down to a long tail (the largest class ``ratio``
+times the smallest, class sizes falling geometrically in between) so a learner can watch
+imbalance bite. ``oversampling_sampler`` draws training examples with probability inversely
+proportional to their class size, so every class is seen about equally often.
+
+>>> long_tail_counts(5, max_count=100, ratio=50).tolist()
+[100, 38, 14, 5, 2]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def long_tail_counts(num_classes: int, max_count: int, ratio: float) -> np.ndarray:
+    """Class sizes falling geometrically from ``max_count`` to ``max_count / ratio`` (at least 1)."""
+    if num_classes < 2 or max_count < 1 or ratio < 1:
+        raise ValueError("need num_classes >= 2, max_count >= 1 and ratio >= 1.")
+    steps = np.arange(num_classes) / (num_classes - 1)
+    return np.maximum(1, np.round(max_count * ratio ** (-steps))).astype(int)
+
+
+def long_tail_head_for_budget(num_classes: int, ratio: float, budget: int | None,
+                              largest_available: int) -> int:
+    """The largest head size whose long tail fits in ``budget`` examples in total.
+
+    >>> long_tail_head_for_budget(5, 50, budget=100, largest_available=100)
+    63
+    """
+    if budget is None or long_tail_counts(num_classes, largest_available, ratio).sum() <= budget:
+        return largest_available
+    low, high = 1, largest_available  # the total grows with the head: binary search
+    while low < high:
+        middle = (low + high + 1) // 2
+        if long_tail_counts(num_classes, middle, ratio).sum() <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def long_tail_indices(labels: Sequence[int], ratio: float, seed: int = 42,
+                      exclude: Sequence[int] = (), max_count: int | None = None,
+                      order: str = "by_size") -> np.ndarray:
+    """Indices of a long-tailed subset: class sizes fall geometrically by a factor ``ratio``.
+
+    The head class keeps ``max_count`` examples (default: the largest class's size), the last
+    class ``max_count / ratio`` (at least 1, so the realised ratio can exceed ``ratio``).
+    ``order`` decides which class gets which place: "by_size" puts the classes with most
+    examples first (ties broken at random with ``seed``), so every class can fill its place
+    whenever the data allow; "random" shuffles them with ``seed``, so rarity is unrelated to
+    anything else about a class (a class with fewer examples than its place asks for keeps
+    all it has). Examples within a class are drawn at random. Labels in ``exclude`` (e.g. an
+    out-of-scope label) are left out. The result is sorted.
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    classes = np.array(sorted(set(labels.tolist()) - set(exclude)))
+    if len(classes) < 2:
+        raise ValueError("a long tail needs at least two classes.")
+    available = np.array([(labels == c).sum() for c in classes])
+    head = int(max_count or available.max())
+    targets = long_tail_counts(len(classes), head, ratio)
+    if order not in ("by_size", "random"):
+        raise ValueError(f"order must be 'by_size' or 'random', got {order!r}.")
+    shuffled = rng.permutation(len(classes))
+    # by size: largest first, random among equals; random: the shuffle alone
+    ranking = np.lexsort((shuffled, -available)) if order == "by_size" else shuffled
+    chosen = []
+    for place, class_index in enumerate(ranking):
+        members = np.flatnonzero(labels == classes[class_index])
+        size = min(targets[place], len(members))
+        chosen.append(rng.choice(members, size=size, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def long_tail_subsample(dataset, label_column: str, ratio: float = 50.0, seed: int = 42,
+                        exclude: Sequence[int] = (), max_count: int | None = None,
+                        order: str = "by_size"):
+    """A long-tailed subset of ``dataset`` (see :func:`long_tail_indices`)."""
+    picked = long_tail_indices(list(dataset[label_column]), ratio, seed, exclude, max_count, order)
+    return dataset.select(picked)
+
+
+def imbalance_ratio(labels: Sequence[int]) -> float:
+    """Size of the largest class over the smallest present one.
+
+    >>> imbalance_ratio([0, 0, 0, 1])
+    3.0
+    """
+    counts = np.bincount(np.asarray(labels))
+    counts = counts[counts > 0]
+    return float(counts.max() / counts.min())
+
+
+def oversampling_weights(labels: Sequence[int]) -> np.ndarray:
+    """Per-example sampling weights 1 / (size of its class): each class is drawn equally often.
+
+    >>> oversampling_weights([0, 0, 1]).tolist()
+    [0.5, 0.5, 1.0]
+    """
+    labels = np.asarray(labels)
+    counts = np.bincount(labels)
+    return 1.0 / counts[labels]
+
+
+def oversampling_sampler(labels: Sequence[int], seed: int = 42, num_samples: int | None = None):
+    """A ``WeightedRandomSampler`` (with replacement) drawing classes about equally often.
+
+    One epoch draws ``num_samples`` examples (default: the dataset size), so an epoch costs the
+    same number of steps as without oversampling: rare examples repeat, frequent ones are skipped.
+    """
+    import torch
+    from torch.utils.data import WeightedRandomSampler
+
+    weights = torch.as_tensor(oversampling_weights(labels), dtype=torch.double)
+    generator = torch.Generator().manual_seed(seed)
+    return WeightedRandomSampler(weights, num_samples or len(weights), replacement=True,
+                                 generator=generator)

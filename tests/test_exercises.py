@@ -1,0 +1,466 @@
+"""The exercise sets: built by otter assign, usable by learners, graded headlessly without crashing.
+
+Fast tests check the masters, the committed student versions, the README and the gradebook
+helpers. The slow ones (marked ``notebook``) build every set with ``otter assign`` into a temporary
+folder (which grades the solutions and fails unless they get full marks), check that the committed
+student versions match the build, run a learner's session (answers typed into the student
+notebook, ``grader.check`` and ``grader.check_all`` in a Jupyter kernel), and grade a folder per
+set into a gradebook: the solution notebook and the learner's hand-in (full marks), the
+unanswered student notebook (zero on every auto-graded question), and broken submissions (an
+exception, deleted cells, a file that is not a notebook, an infinite loop in a cell, a notebook
+that hangs past the time limit, another set's notebook), each with a readable reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from clflib import exercises, grading
+from clflib.course import PROJECT_ROOT, REPOSITORY
+
+SETS = exercises.exercise_sets()
+BY_SLUG = {exercise.slug: exercise for exercise in SETS}
+IDS = [exercise.slug for exercise in SETS]
+WRITTEN_ANSWER = ("70% of the messages are negative, so answering 'negative' every time already "
+                  "scores 0.70 accuracy while missing 8 of the 10 positive messages.")
+
+
+def read(path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def code_cells(nb):
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def is_answer_cell(cell) -> bool:
+    return grading.ANSWER_CELL_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+# --- the masters and the committed student versions (fast) ---------------------------------
+
+def test_the_course_has_its_exercise_sets():
+    assert {"01_binary_sentiment", "02_multiclass_imbalance", "quiz"} <= set(BY_SLUG)
+
+
+@pytest.mark.parametrize("exercise", SETS, ids=IDS)
+def test_master_is_committed_clean(exercise):
+    nb = read(exercise.master)
+    nbformat.validate(nb)
+    for cell in code_cells(nb):
+        assert not cell.outputs and cell.execution_count is None, "commit masters without outputs"
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert nb.metadata["language_info"]["name"] == "python"
+    assert all(cell.get("id") for cell in nb.cells), "cells need stable ids (nbformat 4.5)"
+
+
+@pytest.mark.parametrize("exercise", SETS, ids=IDS)
+def test_first_code_cell_works_in_colab_and_jupyterlab(exercise):
+    first = code_cells(read(exercise.master))[0].source
+    assert '"google.colab" in sys.modules' in first
+    assert f"https://github.com/{REPOSITORY}" in first, "clone the repository the course names"
+    assert "otter-grader==7.0.0" in first, "install the otter-grader the course pins"
+    student_folder = f"/content/course/exercises/{exercise.slug}/student"
+    assert f'os.chdir("{student_folder}")' in first, "Colab must run where the tests are"
+    assert 'grader = otter.Notebook(tests_dir="tests")' in first
+    if exercise.slug != "quiz":  # the quiz trains nothing, so it skips the heavy stack
+        assert "clflib.setup()" in first
+
+
+@pytest.mark.parametrize("exercise", SETS, ids=IDS)
+def test_committed_student_version_has_no_solutions_or_hidden_tests(exercise):
+    nb = read(exercise.student_notebook)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert nb.metadata["otter"]["assignment_name"] == exercise.slug
+    sources = "\n".join(cell.source for cell in nb.cells)
+    assert "# SOLUTION" not in sources and "BEGIN SOLUTION" not in sources
+    assert "BEGIN QUESTION\nname" not in sources
+    for cell in code_cells(nb):
+        assert not cell.outputs and cell.execution_count is None
+    for question in exercise.auto_questions:
+        assert f'grader.check("{question.name}")' in sources
+    assert "grader.check_all()" in sources
+    tests = sorted(p.stem for p in (exercise.student_dir / "tests").glob("*.py"))
+    assert tests == sorted(q.name for q in exercise.auto_questions)
+    for test_file in (exercise.student_dir / "tests").glob("*.py"):
+        assert "hidden=True" not in test_file.read_text(), f"{test_file} leaks a hidden test"
+
+
+def test_quiz_has_ten_one_point_questions_and_states_its_pass_mark():
+    quiz = BY_SLUG["quiz"]
+    assert len(quiz.auto_questions) == 10 and not quiz.manual_questions
+    assert all(q.points == 1 for q in quiz.questions)
+    assert quiz.pass_mark == 0.7
+    intro = read(quiz.student_notebook).cells[0].source
+    assert "7 of the 10 points (70%)" in intro
+
+
+def test_exercise_01_questions_and_points():
+    exercise = BY_SLUG["01_binary_sentiment"]
+    assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
+        ("q1", 2, False), ("q2", 3, False), ("q3", 3, False), ("q3_explain", 1, True)]
+
+
+def test_exercise_02_questions_and_points():
+    exercise = BY_SLUG["02_multiclass_imbalance"]
+    assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
+        ("q1", 2, False), ("q2", 2, False), ("q3", 3, False), ("q3_explain", 1, True)]
+
+
+def test_exercise_02_hidden_baseline_is_a_measured_number():
+    """q3's hidden test compares with the baseline's held-back macro-F1, measured once."""
+    exercise = BY_SLUG["02_multiclass_imbalance"]
+    test = next(c for c in read(exercise.master).cells if c.get("id") == "q3-test-held-back")
+    assert test.source.startswith("# HIDDEN")
+    match = re.search(r"^\s*baseline = (0\.\d+)$", test.source, re.M)
+    assert match and 0.2 < float(match.group(1)) < 0.95, "the measured baseline is missing"
+    assert "measured" in test.source.lower(), "say how the baseline was measured"
+
+
+def test_readme_covers_learners_instructors_and_authors():
+    readme = (PROJECT_ROOT / "exercises" / "README.md").read_text(encoding="utf-8")
+    for exercise in SETS:
+        relative = exercise.student_notebook.relative_to(PROJECT_ROOT).as_posix()
+        assert relative in readme
+        assert f"colab.research.google.com/github/{REPOSITORY}/blob/main/{relative}" in readme
+    for phrase in ("make grade EXERCISE=", "make exercises", 'grader.check("q1")',
+                   "grader.check_all()", "exercises/NN_topic/"):
+        assert phrase in readme
+
+
+def test_makefile_has_the_exercise_targets_and_keeps_make_test():
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert re.search(r"^exercises: setup$", makefile, re.M)
+    assert re.search(r"^grade: setup$", makefile, re.M)
+    assert "$(PY) -m pytest" in makefile and "clflib.grading grade" in makefile
+
+
+# --- reading masters, and the gradebook helpers (fast) -------------------------------------
+
+def test_unknown_set_names_the_available_ones():
+    with pytest.raises(ValueError, match="Available sets: .*quiz"):
+        exercises.get_exercise_set("99_nothing")
+    assert exercises.get_exercise_set("01").slug == "01_binary_sentiment"
+
+
+def test_a_master_without_assignment_config_is_refused(tmp_path):
+    folder = tmp_path / "02_broken"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# no config")])
+    nbformat.write(nb, folder / "02_broken.ipynb")
+    with pytest.raises(ValueError, match="ASSIGNMENT CONFIG"):
+        exercises.read_exercise_set(folder / "02_broken.ipynb")
+
+
+def test_assignment_name_must_match_the_folder(tmp_path):
+    folder = tmp_path / "02_topic"
+    folder.mkdir()
+    config = nbformat.v4.new_raw_cell("# ASSIGNMENT CONFIG\nname: something_else")
+    nbformat.write(nbformat.v4.new_notebook(cells=[config]), folder / "02_topic.ipynb")
+    with pytest.raises(ValueError, match="name: 02_topic"):
+        exercises.read_exercise_set(folder / "02_topic.ipynb")
+
+
+def test_find_submissions_explains_an_empty_or_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        grading.find_submissions(tmp_path / "missing")
+    (tmp_path / "work.zip").write_bytes(b"")
+    with pytest.raises(ValueError, match="No .ipynb files"):
+        grading.find_submissions(tmp_path)
+
+
+def test_gradebook_rows_total_percent_and_pass_mark():
+    quiz = BY_SLUG["quiz"]
+    names = [q.name for q in quiz.questions]
+    seven = grading.SubmissionGrade("a.ipynb", {n: float(i < 7) for i, n in enumerate(names)})
+    six = grading.SubmissionGrade("b.ipynb", {n: float(i < 6) for i, n in enumerate(names)},
+                                  reasons=["q07 0/1: AssertionError: not the right number"])
+    rows = grading.gradebook_rows([seven, six], quiz)
+    assert [r["total"] for r in rows] == ["7", "6"] and rows[0]["possible"] == "10"
+    assert [r["percent"] for r in rows] == ["70.0", "60.0"]
+    assert [r["passed"] for r in rows] == ["yes", "no"]
+    assert rows[1]["reason"].startswith("q07 0/1")
+    assert list(rows[0]) == grading.gradebook_columns(quiz)
+
+
+def test_an_unreadable_file_scores_zero_without_running_anything(tmp_path):
+    exercise = BY_SLUG["quiz"]
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{ this is not json")
+    fake_zip = tmp_path / "autograder.zip"
+    fake_zip.write_bytes(b"")
+    grade = grading.grade_submission(bad, exercise, fake_zip)
+    assert grade.total == 0 and "not a readable notebook" in grade.reasons[0]
+    with pytest.raises(ValueError, match="positive"):
+        grading.grade_submission(bad, exercise, fake_zip, timeout=0)
+
+
+def test_handout_comparison_reports_deleted_cells_and_untouched_answers():
+    exercise = BY_SLUG["01_binary_sentiment"]
+    template = {cell.id: cell for cell in read(exercise.student_notebook).cells}
+    untouched = read(exercise.student_notebook)
+    assert grading.compare_with_handout(untouched, template) == [
+        f"unanswered: none of the {sum(map(is_answer_cell, untouched.cells))} answer cells "
+        f"was changed"]
+    edited = read(exercise.student_notebook)
+    edited.cells = [c for c in edited.cells if c.id != "q1-answer"]
+    next(c for c in edited.cells if c.id == "q3-answer").source = "q3_macro_f1 = 0.5"
+    assert grading.compare_with_handout(edited, template) == [
+        '1 handed-out cell(s) deleted: "id2label = ..."']
+
+
+def test_written_answers_are_collected_for_the_grader():
+    exercise = BY_SLUG["01_binary_sentiment"]
+    handout = frozenset(cell.id for cell in read(exercise.student_notebook).cells)
+    nb = read(exercise.student_notebook)
+    assert grading.manual_answers(nb, exercise, handout) == {"q3_explain": "(no answer)"}
+    placeholder = next(c for c in nb.cells if c.cell_type == "markdown" and is_answer_cell(c))
+    placeholder.source = WRITTEN_ANSWER
+    assert grading.manual_answers(nb, exercise, handout) == {"q3_explain": WRITTEN_ANSWER}
+    # a learner who deleted the prompt cell and wrote in a new one is still read
+    position = nb.cells.index(placeholder)
+    nb.cells[position] = nbformat.v4.new_markdown_cell("Accuracy rewards the majority class.")
+    assert grading.manual_answers(nb, exercise, handout) == {
+        "q3_explain": "Accuracy rewards the majority class."}
+
+
+def test_command_line_errors_are_one_readable_line(tmp_path, capsys):
+    assert grading.main(["grade", "07_missing", str(tmp_path)]) == 2
+    assert grading.main(["grade", "quiz", str(tmp_path / "nowhere")]) == 2
+    assert exercises.main(["build", "07_missing"]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert errors == ["error: Unknown exercise set '07_missing'. Available sets: "
+                      + ", ".join(BY_SLUG) + ".",
+                      f"error: No folder of submissions at {tmp_path / 'nowhere'}.",
+                      "error: Unknown exercise set '07_missing'. Available sets: "
+                      + ", ".join(BY_SLUG) + "."]
+
+
+# --- building, a learner's session, grading (slow) -----------------------------------------
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory):
+    """Every set built by otter assign, which fails unless the solutions get full marks."""
+    root = tmp_path_factory.mktemp("exercise_builds")
+    return {exercise.slug: exercises.build(exercise, root / exercise.slug) for exercise in SETS}
+
+
+def answered(build: exercises.Build, replace: dict[str, str] | None = None,
+             delete: tuple[str, ...] = ()) -> nbformat.NotebookNode:
+    """The student notebook with the solutions typed into its answer cells, as a learner would."""
+    nb = read(build.student_dir / build.exercise.master.name)
+    solutions = {cell.id: cell.source for cell in read(build.solution_notebook).cells}
+    for cell in nb.cells:
+        if is_answer_cell(cell):
+            cell.source = solutions[cell.id] if cell.cell_type == "code" else WRITTEN_ANSWER
+        cell.source = (replace or {}).get(cell.id, cell.source)
+    nb.cells = [cell for cell in nb.cells if cell.id not in delete]
+    return nb
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("slug", IDS)
+def test_build_passes_the_solutions_and_the_committed_student_version_is_current(builds, slug):
+    build = builds[slug]
+    assert build.autograder_zip.is_file() and build.solution_notebook.is_file()
+    differences = exercises.student_version_differences(BY_SLUG[slug], build)
+    assert not differences, "run `make exercises` and commit exercises/*/student/:\n" + "\n".join(differences)
+
+
+@pytest.mark.notebook
+def test_a_solution_that_fails_its_own_test_stops_the_build(tmp_path):
+    folder = tmp_path / "02_tiny"
+    folder.mkdir()
+    raw, code = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell
+    cells = [raw("# ASSIGNMENT CONFIG\nname: 02_tiny\ninit_cell: false\nexport_cell: false\n"
+                 "generate: true\ntests:\n  files: true\n  ok_format: false"),
+             raw("# BEGIN QUESTION\nname: q1\npoints: 1"),
+             raw("# BEGIN SOLUTION"), code("x = 1  # SOLUTION"), raw("# END SOLUTION"),
+             raw("# BEGIN TESTS"),
+             code('def test_x(x):\n    assert x == 2, "x should be 2"\n\ntest_x(x)'),
+             raw("# END TESTS"), raw("# END QUESTION")]
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    nbformat.write(nb, folder / "02_tiny.ipynb")
+    tiny = exercises.read_exercise_set(folder / "02_tiny.ipynb")
+    with pytest.raises(exercises.ExerciseBuildError, match="(?s)a solution fails.*x should be 2"):
+        exercises.build(tiny, tmp_path / "build")
+
+
+def learner_session(exercise: exercises.ExerciseSet, build: exercises.Build,
+                    work: Path) -> nbformat.NotebookNode:
+    """JupyterLab's path: a copy of the student folder, answers typed in, every cell run."""
+    from nbclient import NotebookClient
+
+    shutil.copytree(exercise.student_dir, work)
+    nb = answered(build)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(work)}}).execute()
+    nbformat.write(nb, work / exercise.master.name)
+    return nb
+
+
+def check_outputs(nb) -> dict[str, str]:
+    shown = {}
+    for cell in code_cells(nb):
+        match = re.fullmatch(r'grader\.check\("(\w+)"\)', cell.source.strip())
+        if match:
+            shown[match.group(1)] = "".join(o.get("data", {}).get("text/plain", "")
+                                            for o in cell.outputs)
+    return shown
+
+
+def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.NotebookNode | str]:
+    """Submissions that go wrong in the ways a class's folder does."""
+    if slug == "01_binary_sentiment":
+        return {
+            "raises.ipynb": answered(build, {"q2-answer-train": 'raise RuntimeError("my training loop is broken")'}),
+            "deleted_cells.ipynb": answered(build, delete=("q1-answer", "q2-answer-train")),
+            "not_a_notebook.ipynb": "this file is not JSON",
+        }
+    if slug == "02_multiclass_imbalance":
+        # q1 hands in the course's own function, q3 the baseline model: both are caught
+        return {"shortcuts.ipynb": answered(build, {
+            "q1-answer": "from clflib.losses import class_weights as q1_class_weights",
+            "q3-answer": "q3_model = q3_baseline_model"})}
+    if slug == "quiz":
+        wrong = {f"q{i:02d}-answer": f"q{i:02d} = 99" for i in (2, 3, 5, 6)}
+        return {
+            "six_right.ipynb": answered(build, wrong),
+            "seven_right.ipynb": answered(build, dict(list(wrong.items())[:3])),
+            "typo_in_an_answer.ipynb": answered(build, {"q01-answer": 'q01 = "b'}),
+        }
+    return {}
+
+
+def write_folder(folder: Path, submissions: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in submissions.items():
+        if isinstance(content, str):
+            (folder / name).write_text(content)
+        else:
+            nbformat.write(content, folder / name)
+    return folder
+
+
+def read_gradebook(path: Path) -> dict[str, dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {row["submission"]: row for row in csv.DictReader(handle)}
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("slug", IDS)
+def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(builds, slug, tmp_path):
+    """A learner answers (the solutions, typed into the student notebook) and runs the checks;
+    then the class's folder is graded: that hand-in gets full marks, the unanswered notebook
+    zero, and the broken ones what they earned, each with a readable reason."""
+    exercise, build = BY_SLUG[slug], builds[slug]
+    learner = learner_session(exercise, build, tmp_path / "learner")
+    shown = check_outputs(learner)
+    assert set(shown) == {q.name for q in exercise.auto_questions}
+    for question, text in shown.items():
+        assert "All test cases passed" in text, f"{question}: {text}"
+    check_all = next(c for c in code_cells(learner) if c.source.strip() == "grader.check_all()")
+    summary = "".join(o.get("data", {}).get("text/plain", "") for o in check_all.outputs)
+    assert summary.count("All test cases passed") == len(exercise.auto_questions)
+
+    folder = write_folder(tmp_path / "submissions", {
+        "correct.ipynb": learner,
+        "solution.ipynb": read(build.solution_notebook),  # the master's solutions, as otter builds them
+        "unanswered.ipynb": read(build.student_dir / exercise.master.name),
+        **broken_submissions(slug, build),
+    })
+    grades = grading.grade_folder(folder, exercise, autograder_zip=build.autograder_zip,
+                                  timeout=600, cell_timeout=300, jobs=2)
+    book = read_gradebook(grading.write_gradebook(grades, exercise, tmp_path / "gradebook.csv"))
+    auto = [q.name for q in exercise.auto_questions]
+    full = grading.format_points(exercise.auto_points)
+
+    correct = book["correct.ipynb"]
+    for row in (correct, book["solution.ipynb"]):
+        assert [row[q] for q in auto] == [grading.format_points(q.points)
+                                          for q in exercise.auto_questions]
+        assert row["total"] == full and row["reason"] == "", row["reason"]
+    unanswered = book["unanswered.ipynb"]
+    assert [unanswered[q] for q in auto] == ["0"] * len(auto)
+    assert unanswered["total"] == "0" and unanswered["reason"].startswith("unanswered")
+    for question in exercise.manual_questions:  # left for a person, with the answer beside it
+        assert correct[question.name] == "" and unanswered[question.name] == ""
+        assert correct[f"{question.name}_answer"] == WRITTEN_ANSWER
+        assert unanswered[f"{question.name}_answer"] == "(no answer)"
+
+    if slug == "01_binary_sentiment":
+        raises = book["raises.ipynb"]  # the split and the baseline (q2) were right: half of q2
+        assert (raises["q1"], raises["q2"], raises["q3"], raises["total"]) == ("2", "1.5", "3", "6.5")
+        assert "raised RuntimeError: my training loop is broken" in raises["reason"]
+        assert "q2 1.5/3:" in raises["reason"]
+        deleted = book["deleted_cells.ipynb"]
+        assert (deleted["q1"], deleted["q3"]) == ("0", "3")
+        assert "2 handed-out cell(s) deleted" in deleted["reason"]
+        assert "q1 0/2: AssertionError: id2label should map" in deleted["reason"]
+        broken = book["not_a_notebook.ipynb"]
+        assert broken["total"] == "0" and "not a readable notebook" in broken["reason"]
+    if slug == "02_multiclass_imbalance":
+        shortcuts = book["shortcuts.ipynb"]  # right numbers, but not their own work / no gain
+        assert (shortcuts["q1"], shortcuts["q2"], shortcuts["q3"], shortcuts["total"]) == (
+            "1.6", "2", "1", "4.6")
+        assert "q1 1.6/2: AssertionError: q1_class_weights should compute the weights" in shortcuts["reason"]
+        assert "q3 1/3: AssertionError: validation macro-F1" in shortcuts["reason"]
+        assert "on held-back messages" in shortcuts["reason"]
+    if slug == "quiz":
+        assert correct["passed"] == "yes" and unanswered["passed"] == "no"
+        assert book["solution.ipynb"]["passed"] == "yes"
+        assert (book["seven_right.ipynb"]["total"], book["seven_right.ipynb"]["passed"]) == ("7", "yes")
+        assert (book["six_right.ipynb"]["total"], book["six_right.ipynb"]["passed"]) == ("6", "no")
+        assert "q02 0/1: AssertionError: not the right number" in book["six_right.ipynb"]["reason"]
+        typo = book["typo_in_an_answer.ipynb"]
+        assert typo["q01"] == "0" and typo["total"] == "9"
+        assert "raised SyntaxError" in typo["reason"]
+
+
+def our_kernels(since: float) -> list:
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["cmdline", "create_time"]):
+        cmdline = process.info["cmdline"] or []
+        if (process.info["create_time"] >= since and cmdline[:1] == [sys.executable]
+                and "ipykernel_launcher" in cmdline):
+            found.append(process)
+    return found
+
+
+@pytest.mark.notebook
+def test_time_limits_an_endless_cell_and_an_endless_notebook(builds, tmp_path):
+    """A looping cell is interrupted and grading goes on; a hung notebook is killed, kernel too."""
+    started = time.time()
+    quiz, build = BY_SLUG["quiz"], builds["quiz"]
+    folder = write_folder(tmp_path / "loops", {
+        "loops.ipynb": answered(build, {"q04-answer": "while True:\n    pass"}),
+        "other_set.ipynb": read(builds["01_binary_sentiment"].student_dir / "01_binary_sentiment.ipynb"),
+    })
+    grades = grading.grade_folder(folder, quiz, autograder_zip=build.autograder_zip,
+                                  timeout=300, cell_timeout=5, jobs=2)
+    book = read_gradebook(grading.write_gradebook(grades, quiz, tmp_path / "gradebook.csv"))
+    loops = book["loops.ipynb"]  # the cell is stopped, the rest of the notebook still counts
+    assert (loops["q04"], loops["total"], loops["passed"]) == ("0", "9", "yes")
+    assert "stopped at the per-cell time limit (5 s)" in loops["reason"]
+    other = book["other_set.ipynb"]
+    assert other["total"] == "0"
+    assert "Received submission for assignment '01_binary_sentiment'" in other["reason"]
+
+    folder = write_folder(tmp_path / "hangs", {
+        "hangs.ipynb": answered(build, {"q04-answer": "while True:\n    pass"})})
+    hangs, = grading.grade_folder(folder, quiz, autograder_zip=build.autograder_zip,
+                                  timeout=10, cell_timeout=None)
+    assert hangs.total == 0 and hangs.reasons[0].startswith("timed out: still running after 10 s")
+    assert not our_kernels(started), "the kernel of a killed run survived"
