@@ -71,6 +71,18 @@ LESSONS: tuple[Lesson, ...] = (
         cpu_results="macro-F1: cross-entropy 0.697, best (oversampling) 0.796; flat / top-down "
                     "intent accuracy 0.733 / 0.734; out-of-scope recall 0.873; 9.7 min on 2 cores",
     ),
+    Lesson(
+        slug="03_multilabel_thresholds",
+        title="Multi-label with per-label thresholds",
+        dataset="go_emotions (simplified)",
+        teaches="multi-hot targets, co-occurrence, sigmoid vs softmax, BCE vs focal BCE, micro / "
+                "macro / samples F1, hamming loss, subset accuracy, average precision, global and "
+                "per-label thresholds tuned on validation, PR curves, a threshold explorer, the "
+                "no-label fallback, thresholds saved with the model",
+        key_metrics=("test_macro_f1", "test_macro_f1_at_0.5", "test_macro_f1_global_threshold",
+                     "test_micro_f1", "test_macro_ap", "best_loss"),
+        cpu_results="",
+    ),
 )
 
 

@@ -104,23 +104,65 @@ def focal_loss(logits: torch.Tensor, labels: torch.Tensor, gamma: float = 2.0,
     return (example_weights * per_example).sum() / example_weights.sum()
 
 
+def focal_binary_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float = 2.0,
+                      alpha: float | None = None) -> torch.Tensor:
+    """Focal loss for multi-label (one sigmoid per label), the binary form of Lin et al. 2017.
+
+    Each (text, label) term is binary cross-entropy scaled by (1 - p_t)^gamma, where p_t is the
+    probability given to the right answer for that label. ``alpha`` (optional, in (0, 1))
+    weights positive terms by alpha and negative ones by 1 - alpha. With ``gamma=0`` and no
+    ``alpha`` it is exactly ``binary_cross_entropy_with_logits`` (a mean over every term).
+
+    >>> z = torch.tensor([[2.0, -1.0]]); y = torch.tensor([[1.0, 0.0]])
+    >>> bool(torch.isclose(focal_binary_loss(z, y, gamma=0.0), F.binary_cross_entropy_with_logits(z, y)))
+    True
+    """
+    if gamma < 0:
+        raise ValueError(f"gamma must be >= 0, got {gamma}.")
+    if alpha is not None and not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must lie in (0, 1) or be None, got {alpha}.")
+    logits, targets = logits.float(), targets.to(dtype=torch.float32, device=logits.device)
+    if logits.shape != targets.shape:
+        raise ValueError(f"logits {tuple(logits.shape)} and multi-hot targets "
+                         f"{tuple(targets.shape)} must have the same shape.")
+    log_p = F.logsigmoid(logits)  # log P(label present), stable for large |logits|
+    log_not_p = F.logsigmoid(-logits)
+    log_p_t = targets * log_p + (1 - targets) * log_not_p
+    per_term = -((1.0 - log_p_t.exp()) ** gamma) * log_p_t
+    if alpha is not None:
+        per_term = per_term * (targets * alpha + (1 - targets) * (1 - alpha))
+    return per_term.mean()
+
+
+LOSS_KINDS = ("cross_entropy", "focal", "bce", "focal_bce")
+
+
 def make_loss(kind: str = "cross_entropy", weights: Sequence[float] | None = None,
-              gamma: float = 2.0) -> Callable:
+              gamma: float = 2.0, alpha: float | None = None) -> Callable:
     """A ``compute_loss_func`` for the transformers Trainer: ``(outputs, labels, n) -> loss``.
 
-    ``kind`` is "cross_entropy" (``weights`` optional: weighted cross-entropy) or "focal"
-    (``weights`` used as alpha). The loss is a mean over the batch; the Trainer does not rescale
-    a custom loss for gradient accumulation, and the course trains without accumulation.
+    Single-label: ``kind`` "cross_entropy" (``weights`` optional: weighted cross-entropy) or
+    "focal" (``weights`` used as per-class alpha). Multi-label (multi-hot float labels): "bce"
+    or "focal_bce" (``gamma``, optional scalar ``alpha``). The loss is a mean over the batch;
+    the Trainer does not rescale a custom loss for gradient accumulation, and the course trains
+    without accumulation.
     """
+    if kind not in LOSS_KINDS:
+        raise ValueError(f"Unknown loss {kind!r}; choose one of {LOSS_KINDS}.")
+    if weights is not None and kind in ("bce", "focal_bce"):
+        raise ValueError(f"{kind!r} takes a scalar alpha, not per-class weights.")
     tensor = None if weights is None else torch.as_tensor(np.asarray(weights), dtype=torch.float32)
-    if kind not in ("cross_entropy", "focal"):
-        raise ValueError(f"Unknown loss {kind!r}; choose 'cross_entropy' or 'focal'.")
 
     def compute_loss(outputs, labels, num_items_in_batch=None):
         logits = outputs["logits"] if isinstance(outputs, dict) else outputs.logits
         if kind == "focal":
             return focal_loss(logits, labels, gamma=gamma, alpha=tensor)
+        if kind == "bce":
+            return focal_binary_loss(logits, labels, gamma=0.0)
+        if kind == "focal_bce":
+            return focal_binary_loss(logits, labels, gamma=gamma, alpha=alpha)
         return weighted_cross_entropy(logits, labels, tensor)
 
     compute_loss.kind, compute_loss.weights, compute_loss.gamma = kind, tensor, gamma
+    compute_loss.alpha = alpha
     return compute_loss

@@ -139,3 +139,74 @@ def plot_rejection_sweep(sweep, chosen_threshold: float | None = None,
     ax.set_title(title)
     ax.legend()
     return fig
+
+
+def plot_cooccurrence(conditional: np.ndarray, label_names: Sequence[str],
+                      title: str = "P(column label | row label)"):
+    """Heatmap of label co-occurrence as conditional shares (the diagonal, always 1, is blanked)."""
+    shown = np.array(conditional, dtype=float)
+    np.fill_diagonal(shown, np.nan)
+    size = max(5.0, 0.3 * len(label_names) + 2)
+    fig, ax = _figure(size + 1.5, size)
+    image = ax.imshow(shown, cmap="magma_r", vmin=0)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="share of the row label's texts")
+    ticks = np.arange(len(label_names))
+    ax.set_xticks(ticks, label_names, rotation=90, fontsize=8)
+    ax.set_yticks(ticks, label_names, fontsize=8)
+    ax.set_title(title)
+    return fig
+
+
+def plot_pr_curves(targets: np.ndarray, scores: np.ndarray, label_names: Sequence[str],
+                   labels: Sequence[int], operating_points: dict[str, Sequence[float]] | None = None,
+                   title: str = "Precision-recall curves"):
+    """One precision-recall curve per label in ``labels`` (ids), with chosen thresholds marked.
+
+    ``operating_points`` maps a strategy name to its thresholds (one per label, or a single
+    value): each is drawn as a marker at the precision and recall it gives on this data.
+    """
+    from sklearn.metrics import precision_recall_curve
+
+    targets, scores = np.asarray(targets), np.asarray(scores, dtype=float)
+    columns = min(3, len(labels))
+    rows = int(np.ceil(len(labels) / columns))
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.4 * rows), squeeze=False,
+                             layout="constrained")
+    markers = ["o", "s", "^", "D", "v"]
+    for ax, label in zip(axes.flat, labels):
+        precision, recall, _ = precision_recall_curve(targets[:, label], scores[:, label])
+        ax.plot(recall, precision, color="tab:blue")
+        for k, (name, values) in enumerate((operating_points or {}).items()):
+            cut = float(np.broadcast_to(np.asarray(values, dtype=float), (targets.shape[1],))[label])
+            predicted = scores[:, label] >= cut
+            tp = (predicted & (targets[:, label] == 1)).sum()
+            p = tp / predicted.sum() if predicted.sum() else 1.0
+            r = tp / max(1, targets[:, label].sum())
+            ax.plot(r, p, markers[k % len(markers)], markersize=8, label=f"{name} ({cut:.2f})")
+        ax.set_title(f"{label_names[label]} (support {int(targets[:, label].sum())})")
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision")
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.02)
+        if operating_points:
+            ax.legend(fontsize=7, loc="lower left")
+    for ax in list(axes.flat)[len(labels):]:
+        ax.axis("off")
+    fig.suptitle(title)
+    return fig
+
+
+def plot_threshold_curve(curve, label_name: str, threshold: float | None = None):
+    """Precision, recall and F1 of one label against its threshold (see thresholds.threshold_curve)."""
+    fig, ax = _figure(6, 3.5)
+    for column in ("precision", "recall", "f1"):
+        ax.plot(curve["threshold"], curve[column], label=column)
+    if threshold is not None:
+        ax.axvline(threshold, color="grey", linestyle="--", label=f"threshold {threshold:.2f}")
+    ax.set_xlabel("threshold on the label's sigmoid score")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"{label_name}: moving the threshold")
+    ax.legend()
+    return fig

@@ -48,7 +48,7 @@ def is_answer_cell(cell) -> bool:
 # --- the masters and the committed student versions (fast) ---------------------------------
 
 def test_the_course_has_its_exercise_sets():
-    assert {"01_binary_sentiment", "02_multiclass_imbalance", "quiz"} <= set(BY_SLUG)
+    assert {"01_binary_sentiment", "02_multiclass_imbalance", "03_multilabel", "quiz"} <= set(BY_SLUG)
 
 
 @pytest.mark.parametrize("exercise", SETS, ids=IDS)
@@ -113,6 +113,12 @@ def test_exercise_02_questions_and_points():
     exercise = BY_SLUG["02_multiclass_imbalance"]
     assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
         ("q1", 2, False), ("q2", 2, False), ("q3", 3, False), ("q3_explain", 1, True)]
+
+
+def test_exercise_03_questions_and_points():
+    exercise = BY_SLUG["03_multilabel"]
+    assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
+        ("q1", 3, False), ("q2", 2, False), ("q3", 1, True)]
 
 
 def test_exercise_02_hidden_baseline_is_a_measured_number():
@@ -332,6 +338,15 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
         return {"shortcuts.ipynb": answered(build, {
             "q1-answer": "from clflib.losses import class_weights as q1_class_weights",
             "q3-answer": "q3_model = q3_baseline_model"})}
+    if slug == "03_multilabel":
+        # right numbers, but q1 wraps the course's own search and q2 hands in sklearn's metrics
+        return {"shortcuts.ipynb": answered(build, {
+            "q1-answer": ("from clflib.thresholds import best_label_thresholds\n\n\n"
+                          "def q1_best_thresholds(targets, scores, min_support=5, fallback=0.5):\n"
+                          "    return best_label_thresholds(targets, scores, min_support, fallback).thresholds\n\n\n"
+                          'q1_thresholds = q1_best_thresholds(y["validation"], scores["validation"])'),
+            "q2-answer": ("from sklearn.metrics import accuracy_score as q2_subset_accuracy\n"
+                          "from sklearn.metrics import hamming_loss as q2_hamming_loss")})}
     if slug == "quiz":
         wrong = {f"q{i:02d}-answer": f"q{i:02d} = 99" for i in (2, 3, 5, 6)}
         return {
@@ -416,6 +431,12 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
         assert "q1 1.6/2: AssertionError: q1_class_weights should compute the weights" in shortcuts["reason"]
         assert "q3 1/3: AssertionError: validation macro-F1" in shortcuts["reason"]
         assert "on held-back messages" in shortcuts["reason"]
+    if slug == "03_multilabel":
+        shortcuts = book["shortcuts.ipynb"]  # every value right, the own-work checks fail
+        assert (shortcuts["q1"], shortcuts["q2"], shortcuts["total"]) == ("2.4", "1.5", "3.9")
+        assert ("q1 2.4/3: AssertionError: q1_best_thresholds should search the thresholds "
+                "itself, not call clflib.thresholds") in shortcuts["reason"]
+        assert "q2 1.5/2: AssertionError: q2_hamming_loss should compute the metric with NumPy" in shortcuts["reason"]
     if slug == "quiz":
         assert correct["passed"] == "yes" and unanswered["passed"] == "no"
         assert book["solution.ipynb"]["passed"] == "yes"

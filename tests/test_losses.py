@@ -82,3 +82,50 @@ def test_make_loss_works_on_model_outputs():
     assert torch.isclose(focal(outputs, LABELS), losses.focal_loss(LOGITS, LABELS, 1.0, torch.tensor([1.0, 2.0, 0.5])))
     with pytest.raises(ValueError, match="Unknown loss"):
         losses.make_loss("hinge")
+
+
+# --- multi-label: focal binary loss ----------------------------------------------------------
+
+ML_LOGITS = torch.tensor([[2.0, -1.0, 0.3], [-0.5, 1.5, -3.0], [4.0, 0.0, 1.0]])
+ML_TARGETS = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def test_focal_binary_with_gamma_zero_is_bce():
+    expected = F.binary_cross_entropy_with_logits(ML_LOGITS, ML_TARGETS)
+    assert torch.isclose(losses.focal_binary_loss(ML_LOGITS, ML_TARGETS, gamma=0.0), expected)
+
+
+def test_focal_binary_by_hand():
+    z, y = 1.0, 1.0  # one positive term: p = sigmoid(1)
+    p = 1 / (1 + math.exp(-z))
+    expected = -((1 - p) ** 2) * math.log(p)
+    got = losses.focal_binary_loss(torch.tensor([[z]]), torch.tensor([[y]]), gamma=2.0)
+    assert got.item() == pytest.approx(expected, rel=1e-6)
+    negative = -(p ** 2) * math.log(1 - p) * (1 - 0.25)  # a negative term, alpha 0.25
+    got = losses.focal_binary_loss(torch.tensor([[z]]), torch.tensor([[0.0]]), gamma=2.0, alpha=0.25)
+    assert got.item() == pytest.approx(negative, rel=1e-6)
+
+
+def test_focal_binary_down_weights_easy_terms_and_survives_large_logits():
+    easy = losses.focal_binary_loss(torch.tensor([[6.0]]), torch.tensor([[1.0]]), gamma=2.0)
+    bce = F.binary_cross_entropy_with_logits(torch.tensor([[6.0]]), torch.tensor([[1.0]]))
+    assert easy < bce / 100
+    logits = torch.tensor([[200.0, -200.0]], requires_grad=True)
+    loss = losses.focal_binary_loss(logits, torch.tensor([[0.0, 1.0]]), gamma=2.0)
+    loss.backward()
+    assert torch.isfinite(loss) and loss.item() == pytest.approx(200.0, rel=1e-3)
+    assert torch.isfinite(logits.grad).all()
+
+
+def test_multi_label_make_loss_and_bad_input():
+    outputs = {"logits": ML_LOGITS}
+    bce = losses.make_loss("bce")(outputs, ML_TARGETS)
+    assert torch.isclose(bce, F.binary_cross_entropy_with_logits(ML_LOGITS, ML_TARGETS))
+    focal = losses.make_loss("focal_bce", gamma=2.0)(outputs, ML_TARGETS)
+    assert torch.isclose(focal, losses.focal_binary_loss(ML_LOGITS, ML_TARGETS, gamma=2.0))
+    with pytest.raises(ValueError, match="same shape"):
+        losses.focal_binary_loss(ML_LOGITS, ML_TARGETS[:, :2])
+    with pytest.raises(ValueError, match="alpha"):
+        losses.focal_binary_loss(ML_LOGITS, ML_TARGETS, alpha=1.5)
+    with pytest.raises(ValueError, match="scalar alpha"):
+        losses.make_loss("focal_bce", weights=[1.0, 2.0, 3.0])

@@ -49,16 +49,40 @@ def check_lesson_02(m, real):
         assert m["test_macro_f1"] >= m["majority_macro_f1"] + 0.2
 
 
-# Lesson 02's CI budget (179 s on the course machine) measured: best macro-F1 0.380
-# (oversampling), cross-entropy 0.255, rare-tenth F1 0.362 vs 0.000, out-of-scope recall 0.883.
+def check_lesson_03(m, real):
+    assert m["dataset"] == ("go_emotions" if real else "support_inbox")
+    assert m["num_labels"] == (28 if real else 6)
+    assert m["reload_agreement"] >= 0.99, "the reloaded model and thresholds must decide as trained"
+    for loss in ("bce", "focal_bce"):
+        for strategy in ("0.5", "global", "per_label"):
+            assert 0.0 <= m[f"{loss}_{strategy}_macro_f1"] <= 1.0 and 0.0 <= m[f"{loss}_{strategy}_micro_f1"] <= 1.0
+    assert 0.0 <= m["test_hamming_loss"] < 0.2 and 0.0 <= m["test_subset_accuracy"] <= 1.0
+    assert m["test_macro_ap"] > 0.2
+    if real:
+        # tuned thresholds must beat 0.5 on test macro-F1 (the lesson's point), by a measured margin
+        assert m["test_macro_f1"] >= m["test_macro_f1_at_0.5"] + REAL_DATA_FLOORS["03_threshold_gain"]
+        assert m["test_macro_f1"] >= REAL_DATA_FLOORS["03_macro_f1"]
+        assert m["test_micro_f1"] >= REAL_DATA_FLOORS["03_micro_f1"]
+        assert m["labels_with_own_threshold"] >= 15
+    else:
+        assert m["test_micro_f1"] >= 0.5
+
+
+# Lesson 02's CI budget (167 s on the course machine) measured: best macro-F1 0.402
+# (oversampling), cross-entropy 0.233, rare-tenth F1 0.417 vs 0.000, out-of-scope recall 0.974
+# at threshold 0.31 (in-scope accuracy 0.175: a 989-query model is unsure of everything).
 REAL_DATA_BUDGET_02 = {"MAX_TRAIN_SAMPLES": 1000, "MAX_EVAL_SAMPLES": 500, "MAX_TEST_SAMPLES": 1500,
                        "NUM_EPOCHS": 2}
-REAL_DATA_FLOORS = {"02_macro_f1": 0.30, "02_oos_recall": 0.5}
+REAL_DATA_FLOORS = {"02_macro_f1": 0.30, "02_oos_recall": 0.5,
+                    "03_threshold_gain": 0.05, "03_macro_f1": 0.30, "03_micro_f1": 0.45}
 
-CHECKS = {"01_binary_sentiment": check_lesson_01, "02_multiclass_imbalance": check_lesson_02}
+CHECKS = {"01_binary_sentiment": check_lesson_01, "02_multiclass_imbalance": check_lesson_02,
+          "03_multilabel_thresholds": check_lesson_03}
 REAL_DATA_BUDGET = {
     "01_binary_sentiment": {"MAX_TRAIN_SAMPLES": 2000, "NUM_EPOCHS": 2},
     "02_multiclass_imbalance": REAL_DATA_BUDGET_02,
+    "03_multilabel_thresholds": {"MAX_TRAIN_SAMPLES": 2000, "MAX_EVAL_SAMPLES": 2000,
+                                 "MAX_TEST_SAMPLES": 2000, "NUM_EPOCHS": 2},
 }
 
 

@@ -24,3 +24,27 @@ def test_every_plot_returns_a_figure():
     assert all(isinstance(f, Figure) for f in figures)
     cells = [t.get_text() for t in figures[0].axes[0].texts]
     assert cells == ["0.75", "0.25", "0.00", "1.00"]
+
+
+def test_multi_label_plots_and_explorer():
+    from clflib import multilabel, threshold_explorer, thresholds
+
+    rng = np.random.default_rng(0)
+    targets = (rng.random((60, 3)) < 0.4).astype(int)
+    scores = np.clip(targets * 0.4 + rng.random(targets.shape) * 0.6, 0, 1)
+    figures = [
+        plots.plot_cooccurrence(multilabel.cooccurrence(targets, normalise=True), ["a", "b", "c"]),
+        plots.plot_pr_curves(targets, scores, ["a", "b", "c"], [0, 2],
+                             {"0.5": 0.5, "per label": [0.3, 0.6, 0.4]}),
+        plots.plot_threshold_curve(thresholds.threshold_curve(targets[:, 1], scores[:, 1]), "b", 0.4),
+    ]
+    assert all(isinstance(f, Figure) for f in figures)
+    assert len(figures[1].axes[0].lines) == 3  # the curve and two operating points
+    view = threshold_explorer.explore_label(targets, scores, ["a", "b", "c"],
+                                            [f"text {i}" for i in range(60)], label=1, threshold=0.5, k=3)
+    assert view.summary.startswith("b at threshold 0.50")
+    assert (view.examples.loc[view.examples["side"] == "just above", "score"] >= 0.5).all()
+    assert (view.examples.loc[view.examples["side"] == "just below", "score"] < 0.5).all()
+    widget = threshold_explorer.threshold_explorer(targets, scores, ["a", "b", "c"],
+                                                   [f"text {i}" for i in range(60)], [0.3, 0.5, 0.7])
+    assert widget is not None and widget.children[0].children[1].value == 0.3

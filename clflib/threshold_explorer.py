@@ -1,0 +1,108 @@
+"""An interactive threshold explorer (ipywidgets), with a static figure where widgets can't run.
+
+Pick a label, move its threshold, and watch precision, recall, F1 and the texts that flip
+change. In a headless run (papermill, CI) there is no one to move a slider, so
+:func:`threshold_explorer` also draws the static curve for the first label.
+
+>>> import numpy as np
+>>> view = explore_label(np.array([[1], [0]]), np.array([[0.8], [0.3]]), ["joy"], ["yay", "meh"],
+...                      label=0, threshold=0.5)
+>>> view.summary
+'joy at threshold 0.50: precision 1.00, recall 1.00, F1 1.00 (1 predicted, 1 true)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class LabelView:
+    """What the explorer shows for one label at one threshold."""
+
+    summary: str
+    examples: "pd.DataFrame"
+
+
+def explore_label(targets: np.ndarray, scores: np.ndarray, label_names: Sequence[str],
+                  texts: Sequence[str], label: int, threshold: float, k: int = 4) -> LabelView:
+    """Metrics of ``label`` at ``threshold`` and the texts nearest the cut on either side.
+
+    The examples are the ``k`` highest-scoring texts just below the threshold and the ``k``
+    lowest just above it, with whether each truly carries the label: the decisions a small
+    move of the slider flips.
+    """
+    import pandas as pd
+
+    truth = np.asarray(targets)[:, label].astype(bool)
+    score = np.asarray(scores, dtype=float)[:, label]
+    predicted = score >= threshold
+    tp = int((predicted & truth).sum())
+    precision = tp / predicted.sum() if predicted.sum() else 0.0
+    recall = tp / truth.sum() if truth.sum() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    summary = (f"{label_names[label]} at threshold {threshold:.2f}: precision {precision:.2f}, "
+               f"recall {recall:.2f}, F1 {f1:.2f} ({int(predicted.sum())} predicted, "
+               f"{int(truth.sum())} true)")
+    above = np.flatnonzero(predicted)[np.argsort(score[predicted])][:k]
+    below = np.flatnonzero(~predicted)[np.argsort(-score[~predicted])][:k]
+    rows = [{"side": side, "score": round(float(score[i]), 3), "has label": bool(truth[i]),
+             "text": texts[i]} for side, ids in (("just above", above), ("just below", below))
+            for i in ids]
+    return LabelView(summary, pd.DataFrame(rows, columns=["side", "score", "has label", "text"]))
+
+
+def threshold_explorer(targets: np.ndarray, scores: np.ndarray, label_names: Sequence[str],
+                       texts: Sequence[str], thresholds: Sequence[float]):
+    """A label dropdown and a threshold slider over (``targets``, ``scores``) of one split.
+
+    Starts at each label's ``thresholds`` value. Returns the widget (display it), or None when
+    ipywidgets is not installed; the static curve of the first label is always drawn.
+    """
+    from IPython.display import display
+
+    from clflib import plots
+    from clflib.thresholds import threshold_curve
+
+    targets, scores = np.asarray(targets), np.asarray(scores, dtype=float)
+    thresholds = np.broadcast_to(np.asarray(thresholds, dtype=float), (targets.shape[1],))
+    import matplotlib.pyplot as plt
+
+    curve = threshold_curve(targets[:, 0], scores[:, 0])
+    static = plots.plot_threshold_curve(curve, label_names[0], float(thresholds[0]))
+    display(static)
+    plt.close(static)  # shown once: the inline backend would draw an open figure again
+    try:
+        import ipywidgets as widgets
+    except ImportError:
+        return None
+
+    label = widgets.Dropdown(options=[(name, i) for i, name in enumerate(label_names)], value=0,
+                             description="label")
+    threshold = widgets.FloatSlider(value=float(thresholds[0]), min=0.01, max=0.99, step=0.01,
+                                    description="threshold", continuous_update=False)
+    output = widgets.Output()
+
+    def redraw(*_):
+        with output:
+            output.clear_output(wait=True)
+            view = explore_label(targets, scores, label_names, texts, label.value, threshold.value)
+            print(view.summary)
+            figure = plots.plot_threshold_curve(threshold_curve(targets[:, label.value],
+                                                                scores[:, label.value]),
+                                                label_names[label.value], threshold.value)
+            display(figure)
+            plt.close(figure)
+            display(view.examples)
+
+    def reset_threshold(change):
+        threshold.value = float(thresholds[change["new"]])
+        redraw()
+
+    label.observe(reset_threshold, names="value")
+    threshold.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([label, threshold]), output])
