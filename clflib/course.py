@@ -68,8 +68,10 @@ LESSONS: tuple[Lesson, ...] = (
         key_metrics=("test_macro_f1", "best_option", "macro_f1_cross_entropy",
                      "flat_intent_accuracy", "topdown_intent_accuracy", "in_scope_accuracy",
                      "oos_recall"),
-        cpu_results="macro-F1: cross-entropy 0.697, best (oversampling) 0.796; flat / top-down "
-                    "intent accuracy 0.733 / 0.734; out-of-scope recall 0.873; 9.7 min on 2 cores",
+        cpu_results="macro-F1: cross-entropy 0.634, class weights 0.687-0.695, focal 0.659, "
+                    "oversampling 0.817 (rarest tenth of intents: 0.205 → 0.629); flat / top-down "
+                    "intent accuracy 0.690 / 0.692; out-of-scope recall 0.900 at in-scope "
+                    "accuracy 0.541; 9.0 min on 2 cores",
     ),
     Lesson(
         slug="03_multilabel_thresholds",
@@ -81,7 +83,9 @@ LESSONS: tuple[Lesson, ...] = (
                 "no-label fallback, thresholds saved with the model",
         key_metrics=("test_macro_f1", "test_macro_f1_at_0.5", "test_macro_f1_global_threshold",
                      "test_micro_f1", "test_macro_ap", "best_loss"),
-        cpu_results="",
+        cpu_results="test macro-F1 (focal BCE): 0.315 at 0.5, 0.401 with one tuned threshold, "
+                    "0.427 per label (+11.2 points); micro-F1 0.528; plain BCE 0.098 → 0.276; "
+                    "8.6 min on 2 cores",
     ),
 )
 

@@ -96,6 +96,24 @@ def leakage_summary(report: pd.DataFrame, ignorable_share: float = 0.005) -> str
                     "evaluation split before trusting any number.")
 
 
+def drop_shared_texts(dataset, reference, text_columns: Sequence[str] = ("text",)):
+    """``dataset`` without the rows whose normalised text also appears in ``reference``.
+
+    Use it on an evaluation split with the training split as ``reference``, so a score does not
+    reward memory. Returns ``(filtered_dataset, number_dropped)``.
+
+    >>> from datasets import Dataset
+    >>> kept, dropped = drop_shared_texts(Dataset.from_dict({"text": ["Thanks!", "new one"]}),
+    ...                                   Dataset.from_dict({"text": ["thanks"]}))
+    >>> list(kept["text"]), dropped
+    (['new one'], 1)
+    """
+    text_columns = tuple(text_columns)
+    seen = set(_fingerprints(reference, text_columns))
+    keep = [i for i, value in enumerate(_fingerprints(dataset, text_columns)) if value not in seen]
+    return dataset.select(keep), len(dataset) - len(keep)
+
+
 @dataclass(frozen=True)
 class LengthStats:
     """Token lengths of a set of texts (special tokens included) and the max_length they imply."""
