@@ -63,7 +63,7 @@ def check_lesson_03(m, real):
         assert m["test_macro_f1"] >= m["test_macro_f1_at_0.5"] + REAL_DATA_FLOORS["03_threshold_gain"]
         assert m["test_macro_f1"] >= REAL_DATA_FLOORS["03_macro_f1"]
         assert m["test_micro_f1"] >= REAL_DATA_FLOORS["03_micro_f1"]
-        assert m["labels_with_own_threshold"] >= 15
+        assert m["labels_with_own_threshold"] >= 8
         assert m["test_examples"] == 2000
     else:
         assert m["test_micro_f1"] >= 0.5
@@ -72,9 +72,10 @@ def check_lesson_03(m, real):
 # Lesson 02's CI budget (167 s on the course machine) measured: best macro-F1 0.402
 # (oversampling), cross-entropy 0.233, rare-tenth F1 0.417 vs 0.000, out-of-scope recall 0.974
 # at threshold 0.31 (in-scope accuracy 0.175: a 989-query model is unsure of everything).
-# Lesson 03's CI budget (197 s) measured: two barely trained models (63 steps an epoch), which is
-# where thresholds matter most: focal BCE macro-F1 0.019 at 0.5, 0.126 with a global threshold,
-# 0.177 per label; micro-F1 0.227; macro AP 0.145; 24 labels with their own threshold.
+# Lesson 03's CI budget (200 s) measured: two barely trained models (63 steps an epoch), which is
+# where thresholds matter most: focal BCE (kept on validation macro AP) macro-F1 0.019 at 0.5,
+# 0.120 with a global threshold, 0.175 per label; micro-F1 0.240; macro AP 0.151; 22 labels with
+# their own threshold (minimum support 30).
 REAL_DATA_BUDGET_02 = {"MAX_TRAIN_SAMPLES": 1000, "MAX_EVAL_SAMPLES": 500, "MAX_TEST_SAMPLES": 1500,
                        "NUM_EPOCHS": 2}
 REAL_DATA_FLOORS = {"02_macro_f1": 0.30, "02_oos_recall": 0.5,
