@@ -67,7 +67,6 @@ def add_multi_hot(dataset, num_labels: int, source: str = "labels", target: str 
     def encode(batch):
         return {target: multi_hot(batch[source], num_labels).tolist()}
 
-    features = None
     some_split = next(iter(dataset.values())) if hasattr(dataset, "keys") else dataset
     if source not in some_split.column_names:
         raise KeyError(f"no column {source!r}; the dataset has {some_split.column_names}.")

@@ -167,6 +167,8 @@ def plot_pr_curves(targets: np.ndarray, scores: np.ndarray, label_names: Sequenc
     """
     from sklearn.metrics import precision_recall_curve
 
+    from clflib.thresholds import threshold_curve
+
     targets, scores = np.asarray(targets), np.asarray(scores, dtype=float)
     columns = min(3, len(labels))
     rows = int(np.ceil(len(labels) / columns))
@@ -180,11 +182,9 @@ def plot_pr_curves(targets: np.ndarray, scores: np.ndarray, label_names: Sequenc
         ax.plot(recall, precision, color="tab:blue")
         for k, (name, values) in enumerate((operating_points or {}).items()):
             cut = float(np.broadcast_to(np.asarray(values, dtype=float), (targets.shape[1],))[label])
-            predicted = scores[:, label] >= cut
-            tp = (predicted & (targets[:, label] == 1)).sum()
-            p = tp / predicted.sum() if predicted.sum() else 1.0
-            r = tp / max(1, targets[:, label].sum())
-            ax.plot(r, p, markers[k % len(markers)], markersize=8, label=f"{name} ({cut:.2f})")
+            point = threshold_curve(targets[:, label], scores[:, label], grid=[cut]).iloc[0]
+            ax.plot(point["recall"], point["precision"], markers[k % len(markers)], markersize=8,
+                    label=f"{name} ({cut:.2f})")
         ax.set_title(f"{label_names[label]} (support {int(targets[:, label].sum())})")
         ax.set_xlabel("recall")
         ax.set_ylabel("precision")

@@ -37,15 +37,14 @@ def explore_label(targets: np.ndarray, scores: np.ndarray, label_names: Sequence
     """
     import pandas as pd
 
+    from clflib.thresholds import threshold_curve
+
     truth = np.asarray(targets)[:, label].astype(bool)
     score = np.asarray(scores, dtype=float)[:, label]
     predicted = score >= threshold
-    tp = int((predicted & truth).sum())
-    precision = tp / predicted.sum() if predicted.sum() else 0.0
-    recall = tp / truth.sum() if truth.sum() else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    summary = (f"{label_names[label]} at threshold {threshold:.2f}: precision {precision:.2f}, "
-               f"recall {recall:.2f}, F1 {f1:.2f} ({int(predicted.sum())} predicted, "
+    point = threshold_curve(truth, score, grid=[threshold]).iloc[0]
+    summary = (f"{label_names[label]} at threshold {threshold:.2f}: precision {point['precision']:.2f}, "
+               f"recall {point['recall']:.2f}, F1 {point['f1']:.2f} ({int(point['predicted'])} predicted, "
                f"{int(truth.sum())} true)")
     above = np.flatnonzero(predicted)[np.argsort(score[predicted])][:k]
     below = np.flatnonzero(~predicted)[np.argsort(-score[~predicted])][:k]

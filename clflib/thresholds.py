@@ -45,13 +45,17 @@ def _check(targets, scores) -> tuple[np.ndarray, np.ndarray]:
     return targets.astype(bool), scores
 
 
+def _f1(tp, predicted, positives):
+    """F1 = 2 tp / (predicted + positives) from counts (any broadcastable arrays); 0 where both are 0."""
+    denominator = predicted + positives
+    return np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
+
+
 def f1_at_thresholds(targets: np.ndarray, scores: np.ndarray, thresholds) -> np.ndarray:
     """Each label's F1 when predicting ``score >= threshold`` (one threshold per label, or one)."""
     targets, scores = _check(targets, scores)
     predictions = scores >= np.broadcast_to(np.asarray(thresholds, dtype=float), (scores.shape[1],))
-    tp = (predictions & targets).sum(axis=0)
-    denominator = predictions.sum(axis=0) + targets.sum(axis=0)
-    return np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
+    return _f1((predictions & targets).sum(axis=0), predictions.sum(axis=0), targets.sum(axis=0))
 
 
 def best_global_threshold(targets: np.ndarray, scores: np.ndarray, average: str = "macro",
@@ -77,12 +81,9 @@ def best_global_threshold(targets: np.ndarray, scores: np.ndarray, average: str 
         tp = (predictions & targets[None]).sum(axis=1)  # (grid points, labels)
         predicted = predictions.sum(axis=1)
         if average == "macro":
-            denominator = predicted + positives
-            per_label = np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
-            f1s.append(per_label.mean(axis=1))
+            f1s.append(_f1(tp, predicted, positives).mean(axis=1))
         else:
-            denominator = predicted.sum(axis=1) + positives.sum()
-            f1s.append(np.where(denominator > 0, 2 * tp.sum(axis=1) / np.maximum(denominator, 1), 0.0))
+            f1s.append(_f1(tp.sum(axis=1), predicted.sum(axis=1), positives.sum()))
     f1s = np.concatenate(f1s)
     best = int(np.argmax(f1s))
     return float(grid[best]), float(f1s[best])
@@ -105,7 +106,7 @@ def threshold_curve(targets: Sequence[int], scores: Sequence[float],
     predicted = predictions.sum(axis=1)
     precision = np.where(predicted > 0, tp / np.maximum(predicted, 1), 0.0)
     recall = tp / max(1, targets.sum())
-    f1 = np.where(predicted + targets.sum() > 0, 2 * tp / np.maximum(predicted + targets.sum(), 1), 0.0)
+    f1 = _f1(tp, predicted, targets.sum())
     return pd.DataFrame({"threshold": grid, "precision": precision, "recall": recall, "f1": f1,
                          "predicted": predicted.astype(float)})
 
@@ -209,14 +210,15 @@ def save_thresholds(directory: str | Path, thresholds: Sequence[float], label_na
         raise ValueError(f"{len(thresholds)} thresholds for {len(label_names)} labels.")
     if not all(0.0 <= t <= 1.0 for t in thresholds):
         raise ValueError("thresholds are probabilities: every one must lie in [0, 1].")
-    if isinstance(fallback, str) and fallback != "top":
-        fallback = list(label_names).index(fallback) if fallback in label_names else fallback
-        if isinstance(fallback, str):
+    if isinstance(fallback, str) and fallback != "top":  # a label name becomes its id
+        if fallback not in label_names:
             raise ValueError(f"fallback must be None, 'top', a label id or a label name; got {fallback!r}.")
+        fallback = list(label_names).index(fallback)
+    elif fallback is not None and fallback != "top":
+        fallback = int(fallback)
     path = Path(directory) / THRESHOLDS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"label_names": list(label_names), "thresholds": thresholds,
-               "fallback": None if fallback is None else (fallback if fallback == "top" else int(fallback)),
+    payload = {"label_names": list(label_names), "thresholds": thresholds, "fallback": fallback,
                "note": note}
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path
