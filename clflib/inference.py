@@ -116,7 +116,7 @@ def scores_from_logits(logits: np.ndarray, multi_label: bool) -> np.ndarray:
 
     >>> scores_from_logits(np.array([[0.0, 0.0]]), multi_label=False).tolist()
     [[0.5, 0.5]]
-    >>> scores_from_logits(np.array([[0.0, 2.0]]), multi_label=True).round(3).tolist()
+    >>> scores_from_logits(np.array([[0.0, 2.0]]), multi_label=True).astype(float).round(3).tolist()
     [[0.5, 0.881]]
     """
     logits = np.asarray(logits, dtype=np.float32)

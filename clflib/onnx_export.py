@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -88,9 +89,11 @@ def export_onnx(model, tokenizer, folder: str | Path, opset_version: int = 18) -
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
-        model = model.float().eval()
-        with torch.inference_mode(False), torch.no_grad():
-            torch.onnx.export(LogitsOnly(model), args, str(staging / ONNX_FILE), input_names=names,
+        wrapped = LogitsOnly(model.float()).eval()
+        with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+            # every input shares the batch and sequence axes; the exporter notes it, harmlessly
+            warnings.filterwarnings("ignore", message=".*shares the same shape constraints")
+            torch.onnx.export(wrapped, args, str(staging / ONNX_FILE), input_names=names,
                               output_names=["logits"], dynamic_shapes=dynamic_shapes,
                               opset_version=opset_version, dynamo=True)
         try:

@@ -260,6 +260,9 @@ def predict_file(model_dir: str | Path, input_path: str | Path, output: str | Pa
         unknown = [c for c in kept or [] if c not in names]
         if unknown:
             raise KeyError(f"--keep-columns names {unknown}, which INPUT does not have ({names}).")
+        if "row" in (names if kept is None else kept):
+            raise ValueError("INPUT has a column named 'row', the name the output gives the input "
+                             "row number: leave it out with --keep-columns (or rename it).")
         return list(dict.fromkeys([*(names if kept is None else kept), text_column]))
 
     read = check_columns(columns) if columns is not None else None

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from copy import deepcopy
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,9 +84,10 @@ def quantize_int8(model):
     except ImportError as error:  # pragma: no cover - a future torch without torch.ao.quantization
         raise ImportError("This torch no longer has torch.ao.quantization.quantize_dynamic; use "
                           "backend='onnx', or torchao's quantize_ API.") from error
+    float_copy = deepcopy(model).float().cpu().eval()  # the caller's model stays as it was
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return quantize_dynamic(model.float().cpu().eval(), {torch.nn.Linear}, dtype=torch.qint8)
+        return quantize_dynamic(float_copy, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
 def _resolve_device(device: str | None) -> str:
@@ -197,7 +199,7 @@ class Predictor:
         """Tokenize one batch (padded to its longest text) and run the model: (logits, encoding)."""
         token_task = self.task == "token_classification"
         encoded = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                                 return_tensors="np" if self._onnx else "pt",
+                                 return_tensors="np" if self._onnx is not None else "pt",
                                  return_offsets_mapping=token_task)
         offsets = encoded.pop("offset_mapping") if token_task else None
         if self._onnx is not None:
