@@ -306,8 +306,13 @@ def predict_file(model_dir: str | Path, input_path: str | Path, output: str | Pa
                                     *_input_schema(chunk, output, progress, chunk_kept),
                                     *predictor.output_schema(prefix, with_error=invalid == "null")])
             first_row = index * chunk_size
-            framed = predictor.predict_frame(chunk, text_column=text_column, prefix=prefix,
-                                             invalid=invalid)
+            try:
+                framed = predictor.predict_frame(chunk, text_column=text_column, prefix=prefix,
+                                                 invalid=invalid)
+            except (TypeError, ValueError) as error:  # --invalid raise, and a bad row
+                raise type(error)(f"in chunk {index} (input rows {first_row} to "
+                                  f"{first_row + len(chunk) - 1}; items count from {first_row}): "
+                                  f"{error}") from error
             framed.insert(0, "row", np.arange(first_row, first_row + len(chunk), dtype=np.int64))
             if invalid == "null":
                 invalid_rows += int(framed[f"{prefix}error"].notna().sum())

@@ -106,7 +106,8 @@ def test_bad_arguments_are_explained(tiny_model_dir, csv_input, tmp_path, capsys
     assert run(tmp_path, csv_input, tmp_path / "o4") == 1
     assert "no saved model" in capsys.readouterr().err
     assert run(tiny_model_dir, csv_input, tmp_path / "o5", "--invalid", "raise") == 1
-    assert "empty or whitespace" in capsys.readouterr().err
+    assert "in chunk 0 (input rows 0 to 599" in (err := capsys.readouterr().err)
+    assert "item 5 is float (nan)" in err
 
 
 def test_settings_must_match_to_resume(tiny_model_dir, csv_input, tmp_path, capsys):
