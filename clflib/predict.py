@@ -285,8 +285,8 @@ def predict_file(model_dir: str | Path, input_path: str | Path, output: str | Pa
         predictor = Predictor.from_folder(model_dir, **{k: v for k, v in predictor_options.items()
                                                         if v is not None})
     started = time.perf_counter()
-    written = skipped = invalid_rows = rows = 0
-    bar = tqdm(total=count_rows(input_path, fmt), unit="rows", desc="Predicting",
+    written = skipped = rows = 0
+    bar = tqdm(total=count_rows(input_path, fmt), unit=" rows", desc="Predicting",
                disable=not show_progress, dynamic_ncols=True)
     schema = None
     try:
@@ -314,8 +314,7 @@ def predict_file(model_dir: str | Path, input_path: str | Path, output: str | Pa
                                   f"{first_row + len(chunk) - 1}; items count from {first_row}): "
                                   f"{error}") from error
             framed.insert(0, "row", np.arange(first_row, first_row + len(chunk), dtype=np.int64))
-            if invalid == "null":
-                invalid_rows += int(framed[f"{prefix}error"].notna().sum())
+            bad_rows = int(framed[f"{prefix}error"].notna().sum()) if invalid == "null" else 0
             try:
                 table = pa.Table.from_pandas(framed[schema.names], schema=schema,
                                              preserve_index=False)
@@ -327,7 +326,7 @@ def predict_file(model_dir: str | Path, input_path: str | Path, output: str | Pa
             name = part_name(index)
             write_atomically(output / name, lambda p: pq.write_table(table, p))
             progress["chunks"][str(index)] = {"file": name, "first_row": first_row,
-                                              "rows": len(chunk)}
+                                              "rows": len(chunk), "invalid_rows": bad_rows}
             _save_progress(output, progress)
             written += 1
             bar.update(len(chunk))
@@ -339,6 +338,7 @@ def predict_file(model_dir: str | Path, input_path: str | Path, output: str | Pa
     bar.close()
     progress.update(complete=True, rows=rows, stats=predictor.stats())
     _save_progress(output, progress)
+    invalid_rows = sum(chunk.get("invalid_rows", 0) for chunk in progress["chunks"].values())
     summary = {"rows": rows, "chunks_written": written, "chunks_skipped": skipped,
                "invalid_rows": invalid_rows, "seconds": round(time.perf_counter() - started, 3),
                "stats": predictor.stats()}
