@@ -8,7 +8,8 @@ It serves the three kinds of models the course trains, found from the folder's c
   model (see :mod:`clflib.thresholds`); columns ``labels`` (a list) and ``probabilities``;
 - ``token_classification``: per-word BIO tags joined into entity spans with character
   offsets (see :mod:`clflib.spans`); column ``spans``, a list of
-  ``{"label", "start", "end", "text", "score"}``.
+  ``{"label", "start", "end", "text", "score"}``. A text longer than ``max_length`` tokens is
+  truncated, so spans past that point are not found: raise ``max_length`` for long documents.
 
 Inputs can be a list of strings, a pandas Series (the result keeps its index), a DataFrame
 column (:meth:`Predictor.predict_frame`) or a ``datasets.Dataset``
