@@ -7,14 +7,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 
+def text_problem(text: object) -> str | None:
+    """Why ``text`` cannot be classified, or None when it can.
+
+    >>> [text_problem(t) for t in ["fine", None, float("nan"), 3, "  "]]
+    [None, 'missing (None)', 'missing (NaN)', 'not a string (int)', 'empty or whitespace']
+    """
+    if text is None:
+        return "missing (None)"
+    if not isinstance(text, str):
+        if isinstance(text, float) and math.isnan(text):
+            return "missing (NaN)"
+        if type(text).__name__ in ("NAType", "NaTType"):
+            return "missing (NA)"
+        return f"not a string ({type(text).__name__})"
+    if not text.strip():
+        return "empty or whitespace"
+    return None
+
+
 def check_texts(texts: Sequence[str]) -> list[str]:
-    """Validate a list of texts; say what is wrong instead of failing inside the tokenizer."""
+    """Validate a list of texts; say what is wrong instead of failing inside the tokenizer.
+
+    >>> check_texts(["fine", None])
+    Traceback (most recent call last):
+    ...
+    TypeError: Every text must be a string; item 1 is NoneType (None). 1 item(s) are not strings: drop or convert them first.
+    """
     if isinstance(texts, str):
         raise TypeError("Pass a list of texts, e.g. [text], not a single string.")
     texts = list(texts)
@@ -27,13 +54,76 @@ def check_texts(texts: Sequence[str]) -> list[str]:
             f"Every text must be a string; item {i} is {type(t).__name__} ({t!r}). "
             f"{len(bad)} item(s) are not strings: drop or convert them first."
         )
-    empty = [i for i, t in enumerate(texts) if not t.strip()]
+    empty = [i for i, t in enumerate(texts) if text_problem(t)]
     if empty:
         raise ValueError(
             f"{len(empty)} text(s) are empty or whitespace (first at position {empty[0]}): "
             f"a classifier has nothing to read there. Drop them or replace them first."
         )
     return texts
+
+
+def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
+    """Indices grouped into batches of similar length (shortest first): the one place that sorts.
+
+    Each batch then pads only to its own longest member. The sort is stable, so equal lengths
+    keep their input order.
+
+    >>> [b.tolist() for b in length_sorted_batches([5, 1, 3, 1], batch_size=2)]
+    [[1, 3], [2, 0]]
+    """
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    return [order[start:start + batch_size] for start in range(0, len(order), int(batch_size))]
+
+
+def in_length_order(texts: Sequence[str], batch_size: int,
+                    predict_batch: Callable[[list[str]], Any], show_progress: bool | None = None,
+                    desc: str = "Predicting") -> Any:
+    """Run ``predict_batch`` on length-sorted batches of ``texts``; results in the input order.
+
+    ``predict_batch`` gets a list of texts and returns one result per text: an array (rows are
+    reassembled into one array) or a list of anything (reassembled into a list). A progress bar
+    shows for more than 1,000 texts unless ``show_progress`` says otherwise.
+
+    >>> in_length_order(["ccc", "a", "bb"], 2, lambda batch: [t.upper() for t in batch])
+    ['CCC', 'A', 'BB']
+    >>> in_length_order(["ccc", "a"], 1, lambda batch: np.array([[len(t)] for t in batch])).tolist()
+    [[3], [1]]
+    """
+    from tqdm.auto import tqdm
+
+    if show_progress is None:
+        show_progress = len(texts) > 1000
+    batches = length_sorted_batches([len(t) for t in texts], batch_size)
+    outputs = [predict_batch([texts[i] for i in batch])
+               for batch in tqdm(batches, desc=desc, disable=not show_progress)]
+    order = np.concatenate(batches) if batches else np.zeros(0, dtype=int)
+    if outputs and all(isinstance(out, np.ndarray) for out in outputs):
+        in_sorted_order = np.concatenate(outputs)
+        restored = np.empty_like(in_sorted_order)
+        restored[order] = in_sorted_order
+        return restored
+    restored_list: list[Any] = [None] * len(texts)
+    for position, result in zip(order, (item for out in outputs for item in out), strict=True):
+        restored_list[position] = result
+    return restored_list
+
+
+def scores_from_logits(logits: np.ndarray, multi_label: bool) -> np.ndarray:
+    """Softmax over the last axis, or one sigmoid per label when ``multi_label``.
+
+    >>> scores_from_logits(np.array([[0.0, 0.0]]), multi_label=False).tolist()
+    [[0.5, 0.5]]
+    >>> scores_from_logits(np.array([[0.0, 2.0]]), multi_label=True).astype(float).round(3).tolist()
+    [[0.5, 0.881]]
+    """
+    logits = np.asarray(logits, dtype=np.float32)
+    if multi_label:
+        return 0.5 * (1.0 + np.tanh(0.5 * logits))  # the sigmoid, without overflow warnings
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
 def predict_proba(model, tokenizer, texts: Sequence[str], batch_size: int = 64,
@@ -48,29 +138,20 @@ def predict_proba(model, tokenizer, texts: Sequence[str], batch_size: int = 64,
     ``show_progress`` says otherwise.
     """
     import torch
-    from tqdm.auto import tqdm
 
     texts = check_texts(texts)
-    if show_progress is None:
-        show_progress = len(texts) > 1000
-    order = np.argsort([len(t) for t in texts], kind="stable")
     device = next(model.parameters()).device
     model.eval()
     multi_label = getattr(model.config, "problem_type", None) == "multi_label_classification"
-    chunks = []
-    starts = range(0, len(texts), batch_size)
-    with torch.inference_mode():
-        for start in tqdm(starts, desc="Predicting", disable=not show_progress):
-            batch = [texts[i] for i in order[start:start + batch_size]]
-            encoded = tokenizer(batch, padding=True, truncation=True, max_length=max_length,
-                                return_tensors="pt").to(device)
-            logits = model(**encoded).logits.float()
-            scores = torch.sigmoid(logits) if multi_label else torch.softmax(logits, dim=-1)
-            chunks.append(scores.cpu().numpy())
-    sorted_probs = np.concatenate(chunks)
-    probabilities = np.empty_like(sorted_probs)
-    probabilities[order] = sorted_probs
-    return probabilities
+
+    def predict_batch(batch: list[str]) -> np.ndarray:
+        encoded = tokenizer(batch, padding=True, truncation=True, max_length=max_length,
+                            return_tensors="pt").to(device)
+        with torch.inference_mode():
+            logits = model(**encoded).logits.float().cpu().numpy()
+        return scores_from_logits(logits, multi_label)
+
+    return in_length_order(texts, batch_size, predict_batch, show_progress)
 
 
 def predict_labels(model, tokenizer, texts: Sequence[str], **kwargs) -> list[str]:

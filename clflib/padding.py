@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from clflib.inference import length_sorted_batches
+
 STRATEGIES = ("max_length", "dynamic", "dynamic + length-grouped")
 
 
@@ -30,14 +32,12 @@ def batch_shapes(lengths: Sequence[int], batch_size: int, max_length: int, strat
         raise ValueError(f"Unknown strategy {strategy!r}; choose one of {STRATEGIES}.")
     lengths = np.minimum(np.asarray(lengths), max_length)
     if strategy == "dynamic + length-grouped":
-        order = np.argsort(lengths, kind="stable")
+        groups = length_sorted_batches(lengths, batch_size)
     else:
         order = np.random.default_rng(seed).permutation(len(lengths))
-    batches = []
-    for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
-        width = max_length if strategy == "max_length" else int(lengths[idx].max())
-        batches.append((idx, width))
+        groups = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+    batches = [(idx, max_length if strategy == "max_length" else int(lengths[idx].max()))
+               for idx in groups]
     if strategy == "dynamic + length-grouped":  # shuffle the batches, not their contents
         shuffled = np.random.default_rng(seed).permutation(len(batches))
         batches = [batches[i] for i in shuffled]

@@ -1,0 +1,393 @@
+"""A Predictor: a saved classifier folder in, labels and probabilities (or entity spans) out.
+
+It serves the three kinds of models the course trains, found from the folder's config:
+
+- ``single_label``: softmax; columns ``label``, ``score`` (the label's probability) and
+  ``probabilities`` (one per label, in the order of ``predictor.label_names``);
+- ``multi_label``: one sigmoid per label, cut by the ``thresholds.json`` saved beside the
+  model (see :mod:`clflib.thresholds`); columns ``labels`` (a list) and ``probabilities``;
+- ``token_classification``: per-word BIO tags joined into entity spans with character
+  offsets (see :mod:`clflib.spans`); column ``spans``, a list of
+  ``{"label", "start", "end", "text", "score"}``. A text longer than ``max_length`` tokens is
+  truncated, so spans past that point are not found: raise ``max_length`` for long documents.
+
+Inputs can be a list of strings, a pandas Series (the result keeps its index), a DataFrame
+column (:meth:`Predictor.predict_frame`) or a ``datasets.Dataset``
+(:meth:`Predictor.predict_dataset`). Texts are sorted by length into batches, each padded to its
+own longest text, run under ``torch.inference_mode``, and put back in the input order.
+
+Bad input: with ``invalid="raise"`` (the default) a None, NaN, non-string, empty or
+whitespace-only text, a bare string or an empty list raises a ValueError/TypeError that says
+which item is wrong. With ``invalid="null"`` (what the batch command uses) such rows get empty
+predictions and an ``error`` column saying why, and an empty list gives an empty table.
+
+Backends: ``"torch"`` (fp32, or bf16/fp16 with ``precision`` on a GPU), ``"int8"`` (dynamic int8
+quantisation of every ``nn.Linear``, CPU) and ``"onnx"`` (exported once to ``MODEL_DIR/onnx``
+and run by ONNX Runtime, CPU). Every call is timed: :meth:`Predictor.stats` gives p50/p95/p99
+latency per call and per batch, and texts per second.
+
+>>> predictor = Predictor.from_folder("runs/my_model", backend="int8")  # doctest: +SKIP
+>>> predictor.predict(["where is my parcel?", "thanks, all sorted"])  # doctest: +SKIP
+      label     score            probabilities
+0  delivery  0.912...  [0.912..., 0.041..., ...]
+1    thanks  0.887...  [0.032..., 0.887..., ...]
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from copy import deepcopy
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clflib.inference import check_texts, in_length_order, scores_from_logits, text_problem
+from clflib.latency import LatencyStats
+
+TASKS = ("single_label", "multi_label", "token_classification")
+BACKENDS = ("torch", "int8", "onnx")
+PRECISIONS = ("fp32", "bf16", "fp16", "auto")
+INVALID = ("raise", "null")
+OUTPUT_COLUMNS = {"single_label": ["label", "score", "probabilities"],
+                  "multi_label": ["labels", "probabilities"],
+                  "token_classification": ["spans"]}
+
+
+def detect_task(model_or_config) -> str:
+    """``"token_classification"``, ``"multi_label"`` or ``"single_label"``, from a model or config."""
+    config = getattr(model_or_config, "config", model_or_config)
+    names = list(getattr(config, "architectures", None) or [])
+    if hasattr(model_or_config, "config"):
+        names.append(type(model_or_config).__name__)
+    if any(name.endswith("ForTokenClassification") for name in names):
+        return "token_classification"
+    if getattr(config, "problem_type", None) == "multi_label_classification":
+        return "multi_label"
+    return "single_label"
+
+
+def quantize_int8(model):
+    """Dynamic int8 quantisation of every ``nn.Linear`` (weights int8, activations per batch).
+
+    Uses ``torch.ao.quantization.quantize_dynamic``: in torch 2.13 it still works and has the
+    x86/ARM CPU kernels, but it is marked deprecated in favour of torchao's ``quantize_``
+    (whose int8 path targets GPUs); its deprecation warning is silenced here. CPU only.
+    """
+    import torch
+
+    try:
+        from torch.ao.quantization import quantize_dynamic
+    except ImportError as error:  # pragma: no cover - a future torch without torch.ao.quantization
+        raise ImportError("This torch no longer has torch.ao.quantization.quantize_dynamic; use "
+                          "backend='onnx', or torchao's quantize_ API.") from error
+    float_copy = deepcopy(model).float().cpu().eval()  # the caller's model stays as it was
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(float_copy, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+
+
+def _resolve_device(device: str | None) -> str:
+    import torch
+
+    if device in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but torch sees no CUDA GPU here; use device='cpu'.")
+    return str(device)
+
+
+def _resolve_precision(precision: str, device: str, backend: str):
+    import torch
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+    on_gpu = device.startswith("cuda")
+    if precision == "auto":
+        if not on_gpu or backend != "torch":
+            return torch.float32
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if precision == "fp32":
+        return torch.float32
+    if not on_gpu or backend != "torch":
+        raise ValueError(f"precision={precision!r} is for the torch backend on a GPU; on a CPU "
+                         f"keep 'fp32' (CPUs without native bf16 run it far slower) or use "
+                         f"backend='int8' or 'onnx'.")
+    return torch.bfloat16 if precision == "bf16" else torch.float16
+
+
+class Predictor:
+    """Batched, length-sorted, timed prediction for one classifier (see the module docstring)."""
+
+    def __init__(self, model, tokenizer, thresholds=None, *, batch_size: int = 32,
+                 max_length: int = 128, backend: str = "torch", device: str | None = "auto",
+                 precision: str = "fp32", onnx_folder: str | Path | None = None,
+                 num_threads: int | None = None) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}.")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+        if not isinstance(max_length, int) or max_length < 2:
+            raise ValueError(f"max_length must be an integer of at least 2, got {max_length!r}.")
+        self.task = detect_task(model)
+        self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self.thresholds = thresholds
+        if self.task == "multi_label":
+            if thresholds is None:
+                raise ValueError("a multi-label model needs its thresholds: load the folder with "
+                                 "Predictor.from_folder, or pass thresholds=clflib.thresholds."
+                                 "load_thresholds(folder).")
+            if list(thresholds.label_names) != self.label_names:
+                raise ValueError("these thresholds were saved for other labels than the model's.")
+        if self.task == "token_classification" and not getattr(tokenizer, "is_fast", False):
+            raise ValueError("token classification needs a fast tokenizer (character offsets and "
+                             "word ids); load it with AutoTokenizer.from_pretrained(..., use_fast=True).")
+        self.tokenizer = tokenizer
+        self.batch_size, self.max_length, self.backend = batch_size, max_length, backend
+        self.device = "cpu" if backend in ("int8", "onnx") else _resolve_device(device)
+        if backend != "torch" and device not in (None, "auto", "cpu"):
+            raise ValueError(f"backend={backend!r} runs on the CPU; for a GPU use backend='torch' "
+                             f"with precision='bf16' or 'fp16'.")
+        self.dtype = _resolve_precision(precision, self.device, backend)
+        if num_threads and backend != "onnx":
+            import torch
+
+            torch.set_num_threads(int(num_threads))  # process-wide, as torch has it
+        self.model, self._onnx = None, None
+        if backend == "onnx":
+            from clflib.onnx_export import OnnxLogits, export_onnx
+
+            if onnx_folder is None:
+                raise ValueError("backend='onnx' needs onnx_folder, where the export is (or goes).")
+            self._onnx = OnnxLogits(export_onnx(model, tokenizer, onnx_folder), num_threads)
+        elif backend == "int8":
+            self.model = quantize_int8(model)
+        else:
+            self.model = model.to(device=self.device, dtype=self.dtype).eval()
+        self.call_latency = LatencyStats()
+        self.batch_latency = LatencyStats()
+
+    @classmethod
+    def from_folder(cls, directory: str | Path, **options: Any) -> Predictor:
+        """Load a saved model folder (with its ``thresholds.json`` for a multi-label model).
+
+        ``options`` are the constructor's (``batch_size``, ``max_length``, ``backend``,
+        ``device``, ``precision``, ``num_threads``). The ONNX backend exports to
+        ``directory/onnx`` the first time, unless ``onnx_folder`` says elsewhere.
+        """
+        from transformers import AutoConfig, AutoModelForTokenClassification
+
+        from clflib import inference, resources
+
+        directory = Path(directory)
+        if not resources.is_model_folder(directory):
+            raise FileNotFoundError(f"{directory} holds no saved model (no config.json); save one "
+                                    f"with trainer.save_model(folder) or model.save_pretrained(folder).")
+        if options.get("backend") == "onnx":
+            options.setdefault("onnx_folder", directory / "onnx")
+        if detect_task(AutoConfig.from_pretrained(directory)) == "token_classification":
+            model = AutoModelForTokenClassification.from_pretrained(directory)
+            return cls(model, resources.load_tokenizer(str(directory)), None, **options)
+        model, tokenizer, thresholds = inference.load_classifier(directory)
+        return cls(model, tokenizer, thresholds, **options)
+
+    # ----------------------------------------------------------------------------- running
+    def _logits(self, batch: list[str]):
+        """Tokenize one batch (padded to its longest text) and run the model: (logits, encoding)."""
+        token_task = self.task == "token_classification"
+        encoded = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
+                                 return_tensors="np" if self._onnx is not None else "pt",
+                                 return_offsets_mapping=token_task)
+        offsets = encoded.pop("offset_mapping") if token_task else None
+        if self._onnx is not None:
+            return self._onnx(encoded), encoded, offsets
+        import torch
+
+        with torch.inference_mode():
+            logits = self.model(**encoded.to(self.device)).logits
+        return logits.float().cpu().numpy(), encoded, offsets
+
+    def _predict_batch(self, batch: list[str]):
+        started = time.perf_counter()
+        logits, encoded, offsets = self._logits(batch)
+        if self.task == "token_classification":
+            result = [self._spans(text, encoded.word_ids(i), np.asarray(offsets[i]),
+                                  scores_from_logits(logits[i], multi_label=False))
+                      for i, text in enumerate(batch)]
+        else:
+            result = scores_from_logits(logits, multi_label=self.task == "multi_label")
+        self.batch_latency.record(time.perf_counter() - started, len(batch))
+        return result
+
+    def _spans(self, text: str, word_ids: Sequence[int | None], offsets: np.ndarray,
+               token_scores: np.ndarray) -> list[dict]:
+        """Tag each word with its first sub-word's tag, then join the words into spans."""
+        from clflib.spans import bio_spans
+
+        words: dict[int, list] = {}
+        for position, word in enumerate(word_ids):
+            if word is None:
+                continue
+            start, end = int(offsets[position][0]), int(offsets[position][1])
+            if word not in words:
+                tag = int(token_scores[position].argmax())
+                words[word] = [start, end, self.label_names[tag], float(token_scores[position, tag])]
+            else:
+                words[word][1] = end
+        ordered = [words[w] for w in sorted(words)]
+        return bio_spans(text, [(w[0], w[1]) for w in ordered], [w[2] for w in ordered],
+                         [w[3] for w in ordered])
+
+    def _run(self, texts: list[str]):
+        return in_length_order(texts, self.batch_size, self._predict_batch, show_progress=False)
+
+    # ----------------------------------------------------------------------------- public API
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities, one row per text in the input order (sequence classifiers only)."""
+        if self.task == "token_classification":
+            raise ValueError("a token-classification model has no per-text probabilities; use "
+                             "predict(texts) for entity spans.")
+        started = time.perf_counter()
+        texts = check_texts(texts)
+        scores = self._run(texts)
+        self.call_latency.record(time.perf_counter() - started, len(texts))
+        return scores
+
+    def predict(self, texts: Sequence[str] | pd.Series, invalid: str = "raise") -> pd.DataFrame:
+        """One row of predictions per text, in the input order (see the module docstring)."""
+        if invalid not in INVALID:
+            raise ValueError(f"invalid must be one of {INVALID}, got {invalid!r}.")
+        started = time.perf_counter()
+        index = texts.index if isinstance(texts, pd.Series) else None
+        if isinstance(texts, str):
+            check_texts(texts)  # raises: a bare string is one text, not a list
+        texts = list(texts)
+        if invalid == "raise":
+            problems: list[str | None] = [None] * len(check_texts(texts))
+        else:
+            problems = [text_problem(text) for text in texts]
+        valid = [i for i, problem in enumerate(problems) if problem is None]
+        results = self._run([texts[i] for i in valid]) if valid else []
+        columns = self._columns(results, valid, len(texts))
+        if invalid == "null":
+            columns["error"] = pd.Series(problems, dtype=object)
+        frame = pd.DataFrame(columns)
+        if index is not None:
+            frame.index = index
+        self.call_latency.record(time.perf_counter() - started, len(valid))
+        return frame
+
+    def _columns(self, results, valid: list[int], n: int) -> dict[str, pd.Series]:
+        """The output columns for ``n`` rows; rows not in ``valid`` stay empty (None/NaN)."""
+
+        def column(values, dtype=object) -> pd.Series:
+            full: list[Any] = [None] * n
+            for position, value in zip(valid, values, strict=True):
+                full[position] = value
+            return pd.Series(full, dtype=dtype)
+
+        if self.task == "token_classification":
+            return {"spans": column(results)}
+        scores = np.asarray(results, dtype=np.float32).reshape(len(valid), len(self.label_names))
+        probabilities = column(row.tolist() for row in scores)
+        if self.task == "multi_label":
+            from clflib.thresholds import apply_thresholds
+
+            decisions = apply_thresholds(scores, self.thresholds.thresholds, self.thresholds.fallback)
+            names = np.asarray(self.label_names, dtype=object)
+            return {"labels": column(names[np.flatnonzero(row)].tolist() for row in decisions),
+                    "probabilities": probabilities}
+        best = scores.argmax(axis=1) if len(scores) else np.zeros(0, dtype=int)
+        return {"label": column(self.label_names[i] for i in best),
+                "score": column(scores[np.arange(len(best)), best].astype(float), dtype=float),
+                "probabilities": probabilities}
+
+    def predict_frame(self, frame: pd.DataFrame, text_column: str = "text", prefix: str = "pred_",
+                      invalid: str = "null") -> pd.DataFrame:
+        """``frame`` with the prediction columns added, each named ``prefix`` + column.
+
+        >>> predictor.predict_frame(pd.DataFrame({"id": [7], "text": ["hi"]})).columns.tolist()  # doctest: +SKIP
+        ['id', 'text', 'pred_label', 'pred_score', 'pred_probabilities', 'pred_error']
+        """
+        if text_column not in frame.columns:
+            raise KeyError(f"no text column {text_column!r}; the columns are "
+                           f"{list(frame.columns)}. Name the right one with text_column=.")
+        predictions = self.predict(frame[text_column], invalid=invalid)
+        added = {f"{prefix}{name}": predictions[name].to_numpy() for name in predictions.columns}
+        clash = sorted(set(added) & set(frame.columns))
+        if clash:
+            raise ValueError(f"the input already has column(s) {clash}; pass another prefix= so "
+                             f"the predictions do not overwrite them.")
+        return frame.assign(**added)
+
+    def predict_dataset(self, dataset, text_column: str = "text", prefix: str = "pred_",
+                        invalid: str = "raise", map_batch_size: int = 1000):
+        """A ``datasets.Dataset`` with the prediction columns added (``prefix`` + column).
+
+        Runs ``dataset.map`` in batches of ``map_batch_size`` rows, so memory stays bounded, and
+        never reuses a cached result (a model may change behind the same folder name).
+        """
+        from datasets import Features
+
+        if text_column not in dataset.column_names:
+            raise KeyError(f"no text column {text_column!r}; the columns are "
+                           f"{dataset.column_names}. Name the right one with text_column=.")
+        added = Features.from_arrow_schema(self.output_schema(prefix, with_error=invalid == "null"))
+        clash = sorted(set(added) & set(dataset.column_names))
+        if clash:
+            raise ValueError(f"the dataset already has column(s) {clash}; pass another prefix=.")
+        features = dataset.features.copy()
+        features.update(added)
+
+        def add_predictions(batch: dict[str, list]) -> dict[str, list]:
+            predictions = self.predict(batch[text_column], invalid=invalid)
+            return {f"{prefix}{name}": [None if _is_missing(v) else v for v in predictions[name]]
+                    for name in predictions.columns}
+
+        return dataset.map(add_predictions, batched=True, batch_size=map_batch_size,
+                           features=features, load_from_cache_file=False,
+                           new_fingerprint=uuid.uuid4().hex, desc="Predicting")
+
+    def output_schema(self, prefix: str = "", with_error: bool = False):
+        """The pyarrow schema of the prediction columns (fixed, so every Parquet part agrees)."""
+        import pyarrow as pa
+
+        scores = pa.list_(pa.float32())
+        fields = {
+            "single_label": [("label", pa.string()), ("score", pa.float64()), ("probabilities", scores)],
+            "multi_label": [("labels", pa.list_(pa.string())), ("probabilities", scores)],
+            "token_classification": [("spans", pa.list_(pa.struct([
+                ("label", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
+                ("text", pa.string()), ("score", pa.float64())])))],
+        }[self.task]
+        if with_error:
+            fields.append(("error", pa.string()))
+        return pa.schema([(prefix + name, kind) for name, kind in fields])
+
+    # ----------------------------------------------------------------------------- timing
+    def warm_up(self) -> None:
+        """Run one small batch (one-off set-up costs), then forget its timing."""
+        self.predict(["warm up", "a second, longer text to warm up with"])
+        self.reset_stats()
+
+    def reset_stats(self) -> None:
+        """Forget every timing recorded so far."""
+        self.call_latency.reset()
+        self.batch_latency.reset()
+
+    def stats(self) -> dict[str, dict]:
+        """Latency p50/p95/p99 (ms) and texts per second, per ``predict`` call and per batch."""
+        return {"per_call": self.call_latency.summary(), "per_batch": self.batch_latency.summary()}
+
+    def __repr__(self) -> str:
+        return (f"Predictor(task={self.task!r}, labels={len(self.label_names)}, "
+                f"backend={self.backend!r}, device={self.device!r}, "
+                f"batch_size={self.batch_size}, max_length={self.max_length})")
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
