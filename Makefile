@@ -20,7 +20,7 @@ endif
 # PROFILE=auto picks gpu with CUDA, else cpu; `make course PROFILE=smoke` runs in seconds.
 PROFILE ?= auto
 
-.PHONY: setup course test lab clean exercises exercises-check grade
+.PHONY: setup course test lab clean exercises exercises-check grade bench-train bench-inference
 
 setup: $(STAMP)
 
@@ -66,3 +66,14 @@ grade: setup
 	@test -n "$(SUBMISSIONS)" || { echo "Set SUBMISSIONS to the folder of submitted .ipynb files"; exit 2; }
 	$(PY) -m clflib.grading grade "$(EXERCISE)" "$(SUBMISSIONS)" --out "$(OUT)" \
 		--timeout $(TIMEOUT) --cell-timeout $(CELL_TIMEOUT) --jobs $(JOBS)
+
+# Benchmarks (see benchmarks/ and the README): ratios measured side by side in one run.
+#   make bench-train                  the classic recipe vs clflib's, rotten_tomatoes (~50 min on 2 cores)
+#   make bench-inference              lesson 08's serving paths on 2,000 texts (~7 min)
+# ARGS passes options, e.g. make bench-train ARGS="--max-train-samples 2000".
+ARGS ?=
+bench-train: setup
+	$(PY) benchmarks/train_speed.py $(ARGS)
+
+bench-inference: setup
+	$(PY) benchmarks/inference_speed.py $(ARGS)

@@ -87,6 +87,23 @@ LESSONS: tuple[Lesson, ...] = (
                     "tuned threshold, 0.407 per label (+9.1 points); micro-F1 0.539 (0.552 with the "
                     "global threshold); plain BCE 0.098 → 0.275; 9.0 min on 2 cores",
     ),
+    Lesson(
+        slug="08_production_inference",
+        title="Production inference and calibration",
+        dataset="rotten_tomatoes",
+        teaches="sorted, batched, per-batch-padded inference in plain torch, then the Predictor; "
+                "pipeline default vs batched vs Predictor fp32 / int8 / ONNX Runtime: throughput, "
+                "p50/p99 latency, accuracy and share of the hardware limit; throughput against "
+                "batch size; reliability diagram, ECE and temperature scaling; streaming batch "
+                "predictions with resume; Ray Data",
+        key_metrics=("predictor_fp32_speedup", "predictor_int8_speedup", "predictor_onnx_speedup",
+                     "predictor_fp32_accuracy", "predictor_int8_accuracy", "test_ece_before",
+                     "test_ece_after"),
+        cpu_results="1,068 test texts: pipeline default 91 texts/s; pipeline batch 32 1.5x; "
+                    "Predictor fp32 2.2x (same accuracy, 0.839); int8 5.1x (-0.5 points); ONNX "
+                    "2.1x (p50 latency 6.8 ms vs 13.8 ms); ECE 0.018 (near calibrated; T = 1.16 "
+                    "from validation did not help on test); 6.5 min on 2 cores",
+    ),
 )
 
 

@@ -14,6 +14,7 @@ the predictor keeps its own tokenisation, sorting, padding and post-processing.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -24,6 +25,24 @@ from pathlib import Path
 import numpy as np
 
 ONNX_FILE = "model.onnx"
+SOURCE_FILE = "source.json"
+
+
+def weights_fingerprint(model) -> str:
+    """A SHA-256 of the model's parameter names, shapes and values (which weights were exported).
+
+    >>> import torch
+    >>> a, b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    >>> weights_fingerprint(a) == weights_fingerprint(a), weights_fingerprint(a) == weights_fingerprint(b)
+    (True, False)
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(f"{name}:{tuple(tensor.shape)}:{tensor.dtype}".encode())
+        digest.update(tensor.detach().float().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _require(module: str, package: str):
@@ -57,15 +76,22 @@ def export_onnx(model, tokenizer, folder: str | Path, opset_version: int = 18) -
 
     The export goes to a temporary folder that is renamed into place when complete, so a
     crash, or several processes exporting at once, never leave a half-written model behind.
-    An existing export is kept (delete the folder to export again).
+    An existing export of the same weights is reused; one made from other weights (a model
+    retrained into the same folder) is replaced, so the ONNX backend never serves a stale model.
     """
+    import json
+
     import torch
 
     _require("onnx", "onnx")
     _require("onnxscript", "onnxscript")
     folder = Path(folder)
+    fingerprint = weights_fingerprint(model)
     if (folder / ONNX_FILE).is_file():
-        return folder / ONNX_FILE
+        source = folder / SOURCE_FILE
+        if source.is_file() and json.loads(source.read_text()).get("weights_sha256") == fingerprint:
+            return folder / ONNX_FILE
+        shutil.rmtree(folder)  # exported from other weights (or by an older clflib): redo it
     names = input_names(tokenizer)
 
     class LogitsOnly(torch.nn.Module):
@@ -90,12 +116,19 @@ def export_onnx(model, tokenizer, folder: str | Path, opset_version: int = 18) -
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         wrapped = LogitsOnly(model.float()).eval()
-        with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
-            # every input shares the batch and sequence axes; the exporter notes it, harmlessly
-            warnings.filterwarnings("ignore", message=".*shares the same shape constraints")
-            torch.onnx.export(wrapped, args, str(staging / ONNX_FILE), input_names=names,
-                              output_names=["logits"], dynamic_shapes=dynamic_shapes,
-                              opset_version=opset_version, dynamo=True)
+        registration_log = logging.getLogger("torch.onnx._internal.exporter._registration")
+        level = registration_log.level
+        registration_log.setLevel(logging.ERROR)  # "torchvision is not installed": not needed here
+        try:
+            with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+                # every input shares the batch and sequence axes; the exporter notes it, harmlessly
+                warnings.filterwarnings("ignore", message=".*shares the same shape constraints")
+                torch.onnx.export(wrapped, args, str(staging / ONNX_FILE), input_names=names,
+                                  output_names=["logits"], dynamic_shapes=dynamic_shapes,
+                                  opset_version=opset_version, dynamo=True, verbose=False)
+        finally:
+            registration_log.setLevel(level)
+        (staging / SOURCE_FILE).write_text(json.dumps({"weights_sha256": fingerprint}))
         try:
             os.replace(staging, folder)
         except OSError:  # another process finished first; its export is as good as ours

@@ -110,8 +110,12 @@ def plot_ranked_counts(series: dict[str, Sequence[int]], title: str = "Examples 
     return fig
 
 
-def plot_option_comparison(table, columns: Sequence[str], title: str = "Options compared"):
-    """Grouped horizontal bars: one group per option (table index), one bar per column."""
+def plot_option_comparison(table, columns: Sequence[str], title: str = "Options compared",
+                           xlim: tuple[float, float] | None = (0, 1)):
+    """Grouped horizontal bars: one group per option (table index), one bar per column.
+
+    ``xlim=None`` fits the axis to the values (for quantities that are not shares).
+    """
     fig, ax = _figure(7, max(3.0, 0.6 * len(table) + 1))
     height = 0.8 / len(columns)
     positions = np.arange(len(table))
@@ -119,7 +123,8 @@ def plot_option_comparison(table, columns: Sequence[str], title: str = "Options 
         ax.barh(positions + i * height, table[column], height=height, label=column)
     ax.set_yticks(positions + height * (len(columns) - 1) / 2, list(table.index))
     ax.invert_yaxis()
-    ax.set_xlim(0, 1)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
     ax.set_title(title)
     ax.legend(loc="lower right")
     return fig
@@ -208,5 +213,44 @@ def plot_threshold_curve(curve, label_name: str, threshold: float | None = None)
     ax.set_xlabel("threshold on the label's sigmoid score")
     ax.set_ylim(0, 1.02)
     ax.set_title(f"{label_name}: moving the threshold")
+    ax.legend()
+    return fig
+
+
+def plot_reliability_diagram(tables: dict, title: str = "Reliability diagram"):
+    """Accuracy against confidence per bin, one line per set of probabilities; the diagonal is honest.
+
+    ``tables`` maps a name to a :func:`clflib.calibration.reliability_table`. Points below the
+    diagonal are over-confident bins; marker areas follow the number of texts in the bin.
+    """
+    fig, ax = _figure(5, 5)
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfectly calibrated")
+    for name, table in tables.items():
+        sizes = 200 * table["count"] / table["count"].sum() + 10
+        ax.plot(table["confidence"], table["accuracy"], marker="", label=name)
+        ax.scatter(table["confidence"], table["accuracy"], s=sizes, alpha=0.6)
+    ax.set_xlabel("mean top probability in the bin (confidence)")
+    ax.set_ylabel("accuracy in the bin")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def plot_throughput_by_batch_size(table, title: str = "Throughput against batch size"):
+    """Texts per second (log scale) against batch size, one line per configuration.
+
+    ``table`` has columns ``configuration``, ``batch_size`` and ``texts_per_second`` (see
+    :func:`clflib.speed.throughput_by_batch_size`).
+    """
+    fig, ax = _figure(6, 4)
+    for name, rows in table.groupby("configuration", sort=False):
+        ax.plot(rows["batch_size"], rows["texts_per_second"], marker="o", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("batch size")
+    ax.set_ylabel("texts per second")
+    ax.set_title(title)
     ax.legend()
     return fig

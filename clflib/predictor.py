@@ -21,6 +21,9 @@ whitespace-only text, a bare string or an empty list raises a ValueError/TypeErr
 which item is wrong. With ``invalid="null"`` (what the batch command uses) such rows get empty
 predictions and an ``error`` column saying why, and an empty list gives an empty table.
 
+``temperature`` (single-label models) divides the logits before the softmax: pass the one fitted
+on validation data with :func:`clflib.calibration.fit_temperature` to serve calibrated scores.
+
 Backends: ``"torch"`` (fp32, or bf16/fp16 with ``precision`` on a GPU), ``"int8"`` (dynamic int8
 quantisation of every ``nn.Linear``, CPU) and ``"onnx"`` (exported once to ``MODEL_DIR/onnx``
 and run by ONNX Runtime, CPU). Every call is timed: :meth:`Predictor.stats` gives p50/p95/p99
@@ -126,7 +129,7 @@ class Predictor:
     def __init__(self, model, tokenizer, thresholds=None, *, batch_size: int = 32,
                  max_length: int = 128, backend: str = "torch", device: str | None = "auto",
                  precision: str = "fp32", onnx_folder: str | Path | None = None,
-                 num_threads: int | None = None) -> None:
+                 num_threads: int | None = None, temperature: float = 1.0) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}.")
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -134,6 +137,12 @@ class Predictor:
         if not isinstance(max_length, int) or max_length < 2:
             raise ValueError(f"max_length must be an integer of at least 2, got {max_length!r}.")
         self.task = detect_task(model)
+        if not (isinstance(temperature, (int, float)) and temperature > 0):
+            raise ValueError(f"temperature must be a positive number, got {temperature!r}.")
+        if temperature != 1.0 and self.task != "single_label":
+            raise ValueError("temperature scaling here is for single-label (softmax) models; a "
+                             "multi-label model's thresholds were tuned on its raw sigmoids.")
+        self.temperature = float(temperature)
         self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
         self.thresholds = thresholds
         if self.task == "multi_label":
@@ -176,7 +185,7 @@ class Predictor:
         """Load a saved model folder (with its ``thresholds.json`` for a multi-label model).
 
         ``options`` are the constructor's (``batch_size``, ``max_length``, ``backend``,
-        ``device``, ``precision``, ``num_threads``). The ONNX backend exports to
+        ``device``, ``precision``, ``num_threads``, ``temperature``). The ONNX backend exports to
         ``directory/onnx`` the first time, unless ``onnx_folder`` says elsewhere.
         """
         from transformers import AutoConfig, AutoModelForTokenClassification
@@ -219,7 +228,7 @@ class Predictor:
                                   scores_from_logits(logits[i], multi_label=False))
                       for i, text in enumerate(batch)]
         else:
-            result = scores_from_logits(logits, multi_label=self.task == "multi_label")
+            result = scores_from_logits(logits / self.temperature, multi_label=self.task == "multi_label")
         self.batch_latency.record(time.perf_counter() - started, len(batch))
         return result
 
@@ -256,6 +265,17 @@ class Predictor:
         scores = self._run(texts)
         self.call_latency.record(time.perf_counter() - started, len(texts))
         return scores
+
+    def predict_logits(self, texts: Sequence[str]) -> np.ndarray:
+        """Raw logits, one row per text in the input order (no temperature, no softmax).
+
+        What calibration fits a temperature on (see :mod:`clflib.calibration`).
+        """
+        if self.task == "token_classification":
+            raise ValueError("predict_logits is for sequence classifiers; use predict(texts) for spans.")
+        texts = check_texts(texts)
+        return in_length_order(texts, self.batch_size, lambda batch: self._logits(batch)[0],
+                               show_progress=False)
 
     def predict(self, texts: Sequence[str] | pd.Series, invalid: str = "raise") -> pd.DataFrame:
         """One row of predictions per text, in the input order (see the module docstring)."""

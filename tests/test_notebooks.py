@@ -69,6 +69,36 @@ def check_lesson_03(m, real):
         assert m["test_micro_f1"] >= 0.5
 
 
+def check_lesson_08(m, real):
+    configurations = ("pipeline_default", "pipeline_batched", "predictor_fp32", "predictor_int8",
+                      "predictor_onnx")
+    assert m["dataset"] == ("rotten_tomatoes" if real else "support_inbox")
+    assert m["plain_loop_max_abs_diff"] < 1e-4, "the plain loop and the Predictor must agree"
+    for name in configurations:
+        assert 0.0 <= m[f"{name}_accuracy"] <= 1.0 and m[f"{name}_texts_per_second"] > 0
+        assert 0 < m[f"{name}_p50_ms"] <= m[f"{name}_p99_ms"]
+    # the same fp32 model served three ways: the same labels (padding changes only rounding)
+    for name in ("pipeline_batched", "predictor_fp32"):
+        assert abs(m[f"{name}_accuracy"] - m["pipeline_default_accuracy"]) <= 0.003
+    assert m["streamed_rows"] == m["test_examples"]
+    assert m["temperature"] > 0 and 0 <= m["test_ece_after"] <= 1
+    if real:
+        # quantisation's accuracy cost is part of the lesson: at most 1 point (issue 6)
+        for name in ("predictor_int8", "predictor_onnx"):
+            assert m[f"{name}_accuracy"] >= m["predictor_fp32_accuracy"] - 0.01
+        assert m["predictor_fp32_accuracy"] >= REAL_DATA_FLOORS["08_accuracy"]
+        # a fine-tuned model in-domain is near calibrated (cpu profile: ECE 0.018; T = 1.16 from
+        # validation moved test ECE to 0.025): the fitted temperature must stay sane, not a miracle
+        assert m["test_ece_before"] < 0.1 and 0.5 < m["temperature"] < 3
+        assert m["test_ece_after"] <= m["test_ece_before"] + 0.03
+        assert m["test_examples"] == 500
+    else:
+        assert m["predictor_fp32_accuracy"] >= 0.6
+
+
+# Lesson 08's CI budget (232 s): 2,000 training texts, one epoch, 500 test texts: accuracy 0.758
+# for every path (int8 too); speed-ups 1.7x (pipeline batch 32), 2.4x (Predictor fp32), 5.4x
+# (int8), 2.2x (ONNX); ECE 0.039 -> 0.026 with T = 0.85. Speed is not asserted (benchmarks/).
 # Lesson 02's CI budget (167 s on the course machine) measured: best macro-F1 0.402
 # (oversampling), cross-entropy 0.233, rare-tenth F1 0.417 vs 0.000, out-of-scope recall 0.974
 # at threshold 0.31 (in-scope accuracy 0.175: a 989-query model is unsure of everything).
@@ -79,15 +109,17 @@ def check_lesson_03(m, real):
 REAL_DATA_BUDGET_02 = {"MAX_TRAIN_SAMPLES": 1000, "MAX_EVAL_SAMPLES": 500, "MAX_TEST_SAMPLES": 1500,
                        "NUM_EPOCHS": 2}
 REAL_DATA_FLOORS = {"02_macro_f1": 0.30, "02_oos_recall": 0.5,
-                    "03_threshold_gain": 0.08, "03_macro_f1": 0.12, "03_micro_f1": 0.15}
+                    "03_threshold_gain": 0.08, "03_macro_f1": 0.12, "03_micro_f1": 0.15,
+                    "08_accuracy": 0.74}
 
 CHECKS = {"01_binary_sentiment": check_lesson_01, "02_multiclass_imbalance": check_lesson_02,
-          "03_multilabel_thresholds": check_lesson_03}
+          "03_multilabel_thresholds": check_lesson_03, "08_production_inference": check_lesson_08}
 REAL_DATA_BUDGET = {
     "01_binary_sentiment": {"MAX_TRAIN_SAMPLES": 2000, "NUM_EPOCHS": 2},
     "02_multiclass_imbalance": REAL_DATA_BUDGET_02,
     "03_multilabel_thresholds": {"MAX_TRAIN_SAMPLES": 2000, "MAX_EVAL_SAMPLES": 2000,
                                  "MAX_TEST_SAMPLES": 2000, "NUM_EPOCHS": 2},
+    "08_production_inference": {"MAX_TRAIN_SAMPLES": 2000, "MAX_TEST_SAMPLES": 500, "LATENCY_TEXTS": 50},
 }
 
 

@@ -218,6 +218,22 @@ def test_onnx_export_matches_torch(tiny_model_dir, tmp_path):
 
 
 @needs_onnx
+def test_onnx_export_of_other_weights_is_replaced(tiny_model_dir, tmp_path):
+    """A model retrained into the same folder must not be served from the old export."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    folder = shutil.copytree(tiny_model_dir, tmp_path / "model")
+    Predictor.from_folder(folder, backend="onnx")
+    retrained = AutoModelForSequenceClassification.from_pretrained(folder)
+    with torch.no_grad():
+        retrained.classifier.bias += 3.0
+    retrained.save_pretrained(folder)
+    served = Predictor.from_folder(folder, backend="onnx").predict_proba(TEXTS)
+    assert np.allclose(served, Predictor.from_folder(folder).predict_proba(TEXTS), atol=1e-4)
+
+
+@needs_onnx
 def test_onnx_token_classification(tiny_ner_model_dir_factory, tmp_path):
     folder = shutil.copytree(tiny_ner_model_dir_factory(), tmp_path / "ner")
     spans = Predictor.from_folder(folder, backend="onnx").predict(TEXTS)["spans"].tolist()
@@ -241,3 +257,21 @@ def test_detect_task_from_config(tiny_model_dir, tiny_multilabel_model_dir, tiny
     assert [detect_task(AutoConfig.from_pretrained(d)) for d in
             (tiny_model_dir, tiny_multilabel_model_dir, tiny_ner_model_dir_factory())] == \
         ["single_label", "multi_label", "token_classification"]
+
+
+def test_temperature_softens_probabilities_without_changing_labels(tiny_model_dir):
+    from clflib.calibration import softmax_with_temperature
+
+    plain = Predictor.from_folder(tiny_model_dir, batch_size=3)
+    logits = plain.predict_logits(TEXTS)
+    assert np.allclose(softmax_with_temperature(logits), plain.predict_proba(TEXTS), atol=1e-6)
+    warm = Predictor.from_folder(tiny_model_dir, batch_size=3, temperature=4.0)
+    assert np.allclose(warm.predict_proba(TEXTS), softmax_with_temperature(logits, 4.0), atol=1e-6)
+    assert warm.predict(TEXTS)["label"].tolist() == plain.predict(TEXTS)["label"].tolist()
+    with pytest.raises(ValueError, match="temperature must be a positive number"):
+        Predictor.from_folder(tiny_model_dir, temperature=0)
+
+
+def test_temperature_is_refused_for_multi_label_models(tiny_multilabel_model_dir):
+    with pytest.raises(ValueError, match="single-label"):
+        Predictor.from_folder(tiny_multilabel_model_dir, temperature=2.0)

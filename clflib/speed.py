@@ -1,0 +1,200 @@
+"""Measure inference honestly: throughput, single-request latency, accuracy, and the hardware share.
+
+Lesson 08 and ``benchmarks/inference_speed.py`` compare ways of serving one model with these
+functions, side by side in one process, on the same texts:
+
+- **throughput**: every text in one call (the configuration batches as it likes), texts/second;
+- **latency**: one text per call, as an online service sees it, p50/p99 in milliseconds;
+- **accuracy**: of the labels from the throughput run, so a fast path that is wrong shows;
+- **hardware share**: the useful FLOP/s (forward FLOPs of the real, non-padding tokens) as a
+  share of what this machine's matmul reaches at the model's shapes.
+
+A configuration is any callable from a list of texts to a list of label names:
+
+>>> configurations = {"upper": lambda texts: ["pos" if t.isupper() else "neg" for t in texts]}
+>>> table = compare(configurations, ["GOOD", "bad", "OK"], ["pos", "neg", "neg"], latency_texts=2)
+>>> round(float(table.loc["upper", "accuracy"]), 3), int(table.loc["upper", "texts"])
+(0.667, 3)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+LabelFunction = Callable[[list[str]], list[str]]
+
+
+def predictor_labels(predictor) -> LabelFunction:
+    """A configuration from a :class:`clflib.predictor.Predictor` (single-label)."""
+    return lambda texts: predictor.predict(texts)["label"].tolist()
+
+
+def pipeline_labels(pipe, batch_size: int | None = None, max_length: int = 512) -> LabelFunction:
+    """A configuration from a ``transformers.pipeline("text-classification")``.
+
+    ``batch_size=None`` keeps the pipeline's default: one text per forward pass. Texts are
+    truncated to ``max_length`` tokens (the pipeline does not truncate by default, and a text
+    longer than the model's positions would crash it).
+    """
+    options = {"truncation": True, "max_length": max_length}
+    if batch_size is not None:
+        options["batch_size"] = batch_size
+    return lambda texts: [out["label"] for out in pipe(list(texts), **options)]
+
+
+def _timed(predict: LabelFunction, texts: list[str]) -> tuple[float, list[str]]:
+    started = time.perf_counter()
+    predicted = list(predict(texts))
+    return time.perf_counter() - started, predicted
+
+
+def compare(configurations: Mapping[str, LabelFunction], texts: Sequence[str],
+            gold_labels: Sequence[str], latency_texts: int = 100, repeats: int = 1,
+            warm_up_texts: int = 64) -> pd.DataFrame:
+    """Throughput, single-text latency and accuracy of each configuration, side by side.
+
+    - Each configuration first predicts ``warm_up_texts`` texts (lazy initialisation, first
+      allocations at full batch shapes), untimed.
+    - Throughput: all texts in one call, ``repeats`` rounds taken in turn (configuration 1, 2,
+      ..., then again), so a machine that slows down or speeds up over time (turbo, heat,
+      another job) is shared out evenly; the best round counts.
+    - Latency: the first ``latency_texts`` texts, one call each; p50 and p99 in milliseconds
+      (with n samples, p99 is about the n/100-th slowest, so ask for a few hundred).
+    - Accuracy: of the labels from the throughput run. The first configuration is the baseline
+      of ``speedup``; ``accuracy_change`` is in points against it.
+    """
+    texts, gold = list(texts), list(gold_labels)
+    if not texts or len(texts) != len(gold):
+        raise ValueError(f"need texts and one gold label per text; got {len(texts)} texts and "
+                         f"{len(gold)} labels.")
+    for predict in configurations.values():
+        predict(texts[:warm_up_texts])
+    best = {name: float("inf") for name in configurations}
+    predicted: dict[str, list[str]] = {}
+    for _ in range(max(1, repeats)):
+        for name, predict in configurations.items():
+            seconds, predicted[name] = _timed(predict, texts)
+            best[name] = min(best[name], seconds)
+            if len(predicted[name]) != len(texts):
+                raise ValueError(f"{name!r} returned {len(predicted[name])} labels for "
+                                 f"{len(texts)} texts.")
+    rows = {}
+    for name, predict in configurations.items():
+        latencies = [1000 * _timed(predict, [text])[0] for text in texts[:max(1, latency_texts)]]
+        p50, p99 = np.percentile(latencies, [50, 99])
+        rows[name] = {"texts": len(texts), "seconds": best[name],
+                      "texts_per_second": len(texts) / best[name],
+                      "p50_ms": float(p50), "p99_ms": float(p99),
+                      "accuracy": float(np.mean([p == g for p, g in zip(predicted[name], gold)]))}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    baseline = table.iloc[0]
+    table["speedup"] = table["texts_per_second"] / baseline["texts_per_second"]
+    table["accuracy_change"] = 100 * (table["accuracy"] - baseline["accuracy"])
+    table.index.name = "configuration"
+    return table
+
+
+def throughput_by_batch_size(make_predict: Callable[[int], LabelFunction], texts: Sequence[str],
+                             batch_sizes: Sequence[int], configuration: str = "",
+                             repeats: int = 1) -> pd.DataFrame:
+    """Texts per second of ``make_predict(batch_size)`` over ``texts`` (best of ``repeats``).
+
+    ``ms_per_batch`` is the mean time of one batch: what a request waits for when it is served
+    in a batch of that size.
+    """
+    rows = []
+    texts = list(texts)
+    for batch_size in batch_sizes:
+        predict = make_predict(batch_size)
+        predict(texts[:batch_size])
+        seconds = min(_timed(predict, texts)[0] for _ in range(max(1, repeats)))
+        batches = -(-len(texts) // batch_size)
+        rows.append({"configuration": configuration, "batch_size": batch_size,
+                     "texts_per_second": len(texts) / seconds,
+                     "ms_per_batch": 1000 * seconds / batches})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the hardware limit
+def encoder_shapes(config) -> tuple[int, int, int]:
+    """(layers, hidden size, feed-forward size) of a BERT-like encoder config.
+
+    BERT, RoBERTa, MiniLM and most encoders name them ``num_hidden_layers``, ``hidden_size``,
+    ``intermediate_size``; DistilBERT ``n_layers``, ``dim``, ``hidden_dim``.
+    """
+    for names in (("num_hidden_layers", "hidden_size", "intermediate_size"),
+                  ("n_layers", "dim", "hidden_dim")):
+        values = [getattr(config, name, None) for name in names]
+        if all(isinstance(v, int) for v in values):
+            return values[0], values[1], values[2]
+    raise ValueError(f"{type(config).__name__} does not describe a BERT-like encoder "
+                     f"(num_hidden_layers, hidden_size, intermediate_size).")
+
+
+def forward_flops(config, length: int) -> float:
+    """Forward FLOPs for one text of ``length`` real tokens (multiply-add = 2 FLOPs).
+
+    Per layer and token: the Q, K, V and output projections (4 d²), the feed-forward block
+    (2 d f), and attention over the ``length`` tokens (scores and weighted sum, 2 L d);
+    then the pooler (d²) and classifier (d × labels) once per text. Embedding look-ups,
+    softmax and layer norms are memory-bound and left out, as is usual.
+
+    >>> from types import SimpleNamespace
+    >>> config = SimpleNamespace(num_hidden_layers=1, hidden_size=2, intermediate_size=4, num_labels=2)
+    >>> forward_flops(config, 3)  # 2 x (3 x (4*4 + 2*2*4 + 2*3*2) + 2*2 + 2*2)
+    280.0
+    """
+    layers, d, f = encoder_shapes(config)
+    per_token = 4 * d * d + 2 * d * f + 2 * length * d
+    per_text = d * d + d * int(getattr(config, "num_labels", 2))
+    return 2.0 * (layers * length * per_token + per_text)
+
+
+def matmul_gflops(config, tokens: int = 1024, repeats: int = 20) -> float:
+    """This machine's fp32 matmul GFLOP/s at the model's shapes, for ``tokens`` rows at once.
+
+    Times the four projections and the two feed-forward matmuls of one layer (median of
+    ``repeats``) in torch, on the current thread setting, and divides their FLOPs by the time.
+    """
+    import torch
+
+    _, d, f = encoder_shapes(config)
+    shapes = [(tokens, d, d)] * 4 + [(tokens, d, f), (tokens, f, d)]
+    operands = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
+    flops = sum(2.0 * m * k * n for m, k, n in shapes)
+    timings = []
+    with torch.inference_mode():
+        for round_ in range(repeats + 2):
+            started = time.perf_counter()
+            for a, b in operands:
+                torch.matmul(a, b)
+            if round_ >= 2:  # two warm-up rounds
+                timings.append(time.perf_counter() - started)
+    return flops / float(np.median(timings)) / 1e9
+
+
+def useful_gflops(config, token_lengths: Sequence[int], texts_per_second: float) -> float:
+    """GFLOP/s spent on real tokens when ``texts_per_second`` texts of these lengths are served."""
+    mean_flops = float(np.mean([forward_flops(config, n) for n in token_lengths]))
+    return mean_flops * texts_per_second / 1e9
+
+
+def add_hardware_share(table: pd.DataFrame, config, token_lengths: Sequence[int],
+                       peak_gflops: float, rows: Sequence[str] | None = None) -> pd.DataFrame:
+    """Adds ``useful_gflops`` and ``hardware_share`` (of ``peak_gflops``) to a :func:`compare` table.
+
+    ``rows`` names the configurations that ran on the device the peak was measured on (default:
+    all); the others get NaN rather than a share of the wrong machine. The share can pass 1.0
+    for int8 paths: the peak is the fp32 matmul's.
+    """
+    table = table.copy()
+    table["useful_gflops"] = [useful_gflops(config, token_lengths, tps)
+                              for tps in table["texts_per_second"]]
+    table["hardware_share"] = table["useful_gflops"] / peak_gflops
+    if rows is not None:
+        table.loc[~table.index.isin(list(rows)), "hardware_share"] = np.nan
+    return table
