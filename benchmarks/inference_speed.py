@@ -108,10 +108,11 @@ def main(argv=None) -> int:
     print(f"torch {torch.__version__}; {device_name}; {len(texts)} texts; model {model_dir}")
 
     pipe = pipeline("text-classification", model=str(model_dir), device=0 if on_gpu else -1)
+    fp32 = Predictor.from_folder(model_dir)
     configurations = {
         "pipeline default": speed.pipeline_labels(pipe, max_length=128),
         "pipeline batch 32": speed.pipeline_labels(pipe, batch_size=32, max_length=128),
-        "Predictor fp32": speed.predictor_labels(Predictor.from_folder(model_dir)),
+        "Predictor fp32": speed.predictor_labels(fp32),
         "Predictor int8": speed.predictor_labels(Predictor.from_folder(model_dir, backend="int8")),
         "Predictor ONNX": speed.predictor_labels(
             Predictor.from_folder(model_dir, backend="onnx",
@@ -123,10 +124,8 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     table = speed.compare(configurations, texts, gold, latency_texts=args.latency_texts,
                           repeats=args.repeats)
-    predictor = Predictor.from_folder(model_dir)
-    config = predictor.model.config
-    lengths = [len(ids) for ids in predictor.tokenizer(texts, truncation=True,
-                                                       max_length=predictor.max_length)["input_ids"]]
+    config = fp32.model.config
+    lengths = speed.token_lengths(fp32.tokenizer, texts, fp32.max_length)
     peak = speed.matmul_gflops(config)
     # the peak is the CPU's: rows that ran on a GPU get no share of it
     cpu_rows = [name for name in table.index if not on_gpu or name in ("Predictor int8", "Predictor ONNX")]

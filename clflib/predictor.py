@@ -137,7 +137,8 @@ class Predictor:
         if not isinstance(max_length, int) or max_length < 2:
             raise ValueError(f"max_length must be an integer of at least 2, got {max_length!r}.")
         self.task = detect_task(model)
-        if not (isinstance(temperature, (int, float)) and temperature > 0):
+        is_number = isinstance(temperature, (int, float)) and not isinstance(temperature, bool)
+        if not (is_number and temperature > 0):
             raise ValueError(f"temperature must be a positive number, got {temperature!r}.")
         if temperature != 1.0 and self.task != "single_label":
             raise ValueError("temperature scaling here is for single-label (softmax) models; a "

@@ -177,23 +177,30 @@ def matmul_gflops(config, tokens: int = 1024, repeats: int = 20) -> float:
     return flops / float(np.median(timings)) / 1e9
 
 
-def useful_gflops(config, token_lengths: Sequence[int], texts_per_second: float) -> float:
-    """GFLOP/s spent on real tokens when ``texts_per_second`` texts of these lengths are served."""
-    mean_flops = float(np.mean([forward_flops(config, n) for n in token_lengths]))
-    return mean_flops * texts_per_second / 1e9
+def token_lengths(tokenizer, texts: Sequence[str], max_length: int) -> list[int]:
+    """Real (non-padding) tokens per text, special tokens included, after truncation."""
+    encoded = tokenizer(list(texts), truncation=True, max_length=max_length)
+    return [len(ids) for ids in encoded["input_ids"]]
 
 
-def add_hardware_share(table: pd.DataFrame, config, token_lengths: Sequence[int],
+def mean_forward_flops(config, lengths: Sequence[int]) -> float:
+    """Mean :func:`forward_flops` over texts of these token lengths."""
+    return float(np.mean([forward_flops(config, n) for n in lengths]))
+
+
+def add_hardware_share(table: pd.DataFrame, config, lengths: Sequence[int],
                        peak_gflops: float, rows: Sequence[str] | None = None) -> pd.DataFrame:
     """Adds ``useful_gflops`` and ``hardware_share`` (of ``peak_gflops``) to a :func:`compare` table.
+
+    ``useful_gflops``: the forward FLOPs of texts with these token ``lengths`` (see
+    :func:`token_lengths`) times each configuration's texts per second.
 
     ``rows`` names the configurations that ran on the device the peak was measured on (default:
     all); the others get NaN rather than a share of the wrong machine. The share can pass 1.0
     for int8 paths: the peak is the fp32 matmul's.
     """
     table = table.copy()
-    table["useful_gflops"] = [useful_gflops(config, token_lengths, tps)
-                              for tps in table["texts_per_second"]]
+    table["useful_gflops"] = table["texts_per_second"] * mean_forward_flops(config, lengths) / 1e9
     table["hardware_share"] = table["useful_gflops"] / peak_gflops
     if rows is not None:
         table.loc[~table.index.isin(list(rows)), "hardware_share"] = np.nan

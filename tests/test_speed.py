@@ -86,6 +86,10 @@ def test_pipeline_and_predictor_configurations_agree_on_the_same_model(tiny_mode
         texts, [1, 4], "predictor")
     assert sweep["batch_size"].tolist() == [1, 4] and (sweep["texts_per_second"] > 0).all()
     assert (sweep["ms_per_batch"] > 0).all()
+    from transformers import AutoTokenizer
+
+    lengths = speed.token_lengths(AutoTokenizer.from_pretrained(tiny_model_dir), ["a b c", "word " * 50], 16)
+    assert lengths == [5, 16]  # [CLS] a b c [SEP]; the long text truncated to max_length
 
 
 def test_hardware_share_is_useful_flops_over_the_measured_peak(tiny_model):
