@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make course   set up, then run every lesson headlessly and print each lesson's metrics
-#   make test     set up, then run the test suite
+#   make test     set up, then run the test suite (about 15 minutes on 2 cores)
+# For the inner loop: make test-fast (no notebook runs, under 2 minutes) and make lint.
 # Both are idempotent: the virtual environment is built once and rebuilt only when
 # pyproject.toml changes.
 
@@ -20,7 +21,7 @@ endif
 # PROFILE=auto picks gpu with CUDA, else cpu; `make course PROFILE=smoke` runs in seconds.
 PROFILE ?= auto
 
-.PHONY: setup course test lab clean exercises exercises-check grade bench-train bench-inference
+.PHONY: setup course test test-fast lint format lab clean exercises exercises-check grade bench-train bench-inference
 
 setup: $(STAMP)
 
@@ -35,8 +36,24 @@ $(STAMP): pyproject.toml
 course: setup
 	$(PY) -m clflib.course run --profile $(PROFILE)
 
+# Two workers on the course's 2 cores (each with its share of the threads, see tests/conftest.py);
+# a lesson and the lessons that use its output stay in one worker. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= auto
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+# Everything except the notebook runs (lessons, exercise builds and grading): the inner loop.
+test-fast: setup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not notebook"
+
+# ruff: lint everything (notebooks too); the formatter covers the package, tests and benchmarks.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check clflib tests benchmarks
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format clflib tests benchmarks
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/
@@ -47,10 +64,10 @@ clean:
 # Exercise sets (see exercises/README.md). `make exercises` builds every master with otter assign,
 # which grades the solutions first, and refreshes the committed student versions.
 exercises: setup
-	$(PY) -m clflib.exercises build
+	$(PY) -m clflib.course.exercises build
 
 exercises-check: setup
-	$(PY) -m clflib.exercises build --check
+	$(PY) -m clflib.course.exercises build --check
 
 # Grade a folder of submitted notebooks into a CSV gradebook, with otter run and no Docker:
 #   make grade EXERCISE=01_binary_sentiment SUBMISSIONS=path/to/folder OUT=gradebook.csv
@@ -64,7 +81,7 @@ JOBS ?= 1
 grade: setup
 	@test -n "$(EXERCISE)" || { echo "Set EXERCISE (e.g. EXERCISE=01_binary_sentiment or EXERCISE=quiz)"; exit 2; }
 	@test -n "$(SUBMISSIONS)" || { echo "Set SUBMISSIONS to the folder of submitted .ipynb files"; exit 2; }
-	$(PY) -m clflib.grading grade "$(EXERCISE)" "$(SUBMISSIONS)" --out "$(OUT)" \
+	$(PY) -m clflib.course.gradebook grade "$(EXERCISE)" "$(SUBMISSIONS)" --out "$(OUT)" \
 		--timeout $(TIMEOUT) --cell-timeout $(CELL_TIMEOUT) --jobs $(JOBS)
 
 # Benchmarks (see benchmarks/ and the README): ratios measured side by side in one run.

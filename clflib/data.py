@@ -1,5 +1,7 @@
 """Load the course's datasets by name, in their Hub twin's schema, from disk or the Hub.
 
+Taught in lesson 01; every lesson loads its data here.
+
 Where a dataset comes from, in order:
 
 1. ``support_inbox`` always comes from the project's own ``data/support_inbox/``.
@@ -24,6 +26,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+__all__ = [
+    "DATA_DIR_VARIABLE",
+    "SPLITS",
+    "PROJECT_DATA",
+    "SUPPORT_INBOX_DIR",
+    "DatasetSpec",
+    "REGISTRY",
+    "DatasetUnavailable",
+    "data_dir",
+    "get_spec",
+    "load_dataset",
+    "load_lesson_dataset",
+    "support_inbox_label_names",
+    "read_support_inbox_messages",
+    "load_support_inbox",
+    "label_names",
+    "label_maps",
+    "stratified_indices",
+    "stratified_subsample",
+    "ensure_validation_split",
+]
 
 DATA_DIR_VARIABLE = "CLFLIB_DATA_DIR"
 SPLITS = ("train", "validation", "test")
@@ -50,22 +74,72 @@ class DatasetSpec:
 REGISTRY: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
-        DatasetSpec("rotten_tomatoes", "cornell-movie-review-data/rotten_tomatoes", (None,),
-                    ("text",), "label", "Pang and Lee 2005", "CC-BY-4.0"),
-        DatasetSpec("banking77", "PolyAI/banking77", (None,),
-                    ("text",), "label", "Casanueva et al. 2020", "CC-BY-4.0"),
-        DatasetSpec("clinc150", "clinc/clinc_oos", ("imbalanced", "full"),
-                    ("text",), "intent", "Larson et al. 2019", "CC-BY-3.0"),
-        DatasetSpec("go_emotions", "google-research-datasets/go_emotions", ("simplified",),
-                    ("text",), "labels", "Demszky et al. 2020", "Apache-2.0"),
-        DatasetSpec("wnut_17", "leondz/wnut_17", (None,),
-                    ("tokens",), "ner_tags", "Derczynski et al. 2017", "CC-BY-4.0"),
-        DatasetSpec("broad_twitter_corpus", "GateNLP/broad_twitter_corpus", (None,),
-                    ("tokens",), "ner_tags", "Derczynski et al. 2016", "CC-BY-4.0"),
-        DatasetSpec("snli", "stanfordnlp/snli", (None,),
-                    ("premise", "hypothesis"), "label", "Bowman et al. 2015", "CC-BY-SA-4.0"),
-        DatasetSpec("support_inbox", "", ("all", "sentiment", "sentiment_binary", "intent", "tags"),
-                    ("text",), "label", "this course (data/support_inbox)", "Apache-2.0"),
+        DatasetSpec(
+            "rotten_tomatoes",
+            "cornell-movie-review-data/rotten_tomatoes",
+            (None,),
+            ("text",),
+            "label",
+            "Pang and Lee 2005",
+            "CC-BY-4.0",
+        ),
+        DatasetSpec(
+            "banking77", "PolyAI/banking77", (None,), ("text",), "label", "Casanueva et al. 2020", "CC-BY-4.0"
+        ),
+        DatasetSpec(
+            "clinc150",
+            "clinc/clinc_oos",
+            ("imbalanced", "full"),
+            ("text",),
+            "intent",
+            "Larson et al. 2019",
+            "CC-BY-3.0",
+        ),
+        DatasetSpec(
+            "go_emotions",
+            "google-research-datasets/go_emotions",
+            ("simplified",),
+            ("text",),
+            "labels",
+            "Demszky et al. 2020",
+            "Apache-2.0",
+        ),
+        DatasetSpec(
+            "wnut_17",
+            "leondz/wnut_17",
+            (None,),
+            ("tokens",),
+            "ner_tags",
+            "Derczynski et al. 2017",
+            "CC-BY-4.0",
+        ),
+        DatasetSpec(
+            "broad_twitter_corpus",
+            "GateNLP/broad_twitter_corpus",
+            (None,),
+            ("tokens",),
+            "ner_tags",
+            "Derczynski et al. 2016",
+            "CC-BY-4.0",
+        ),
+        DatasetSpec(
+            "snli",
+            "stanfordnlp/snli",
+            (None,),
+            ("premise", "hypothesis"),
+            "label",
+            "Bowman et al. 2015",
+            "CC-BY-SA-4.0",
+        ),
+        DatasetSpec(
+            "support_inbox",
+            "",
+            ("all", "sentiment", "sentiment_binary", "intent", "tags"),
+            ("text",),
+            "label",
+            "this course (data/support_inbox)",
+            "Apache-2.0",
+        ),
     )
 }
 
@@ -87,9 +161,7 @@ def get_spec(name: str) -> DatasetSpec:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise ValueError(
-            f"Unknown dataset {name!r}. Registered datasets: {', '.join(REGISTRY)}."
-        ) from None
+        raise ValueError(f"Unknown dataset {name!r}. Registered datasets: {', '.join(REGISTRY)}.") from None
 
 
 def _check_config(spec: DatasetSpec, config: str | None) -> str | None:
@@ -97,8 +169,7 @@ def _check_config(spec: DatasetSpec, config: str | None) -> str | None:
         return spec.configs[0]
     if config not in spec.configs:
         raise ValueError(
-            f"Dataset {spec.name!r} has no config {config!r}; choose one of "
-            f"{[c for c in spec.configs if c]}."
+            f"Dataset {spec.name!r} has no config {config!r}; choose one of {[c for c in spec.configs if c]}."
         )
     return config
 
@@ -169,6 +240,7 @@ def load_lesson_dataset(name: str, profile, fallback_config: str, config: str | 
 
 # --- the support inbox -------------------------------------------------------------------
 
+
 def support_inbox_label_names() -> dict[str, list[str]]:
     """Label names of each support inbox field: sentiment, intent and tags."""
     with open(SUPPORT_INBOX_DIR / "labels.json", encoding="utf-8") as handle:
@@ -195,9 +267,7 @@ def load_support_inbox(config: str = "all"):
     _check_config(REGISTRY["support_inbox"], config)
     names = support_inbox_label_names()
     messages = read_support_inbox_messages()
-    sentiment_names = (
-        ["negative", "positive"] if config == "sentiment_binary" else names["sentiment"]
-    )
+    sentiment_names = ["negative", "positive"] if config == "sentiment_binary" else names["sentiment"]
     if config == "sentiment_binary":
         messages = [m for m in messages if m["sentiment"] in sentiment_names]
     sentiment = datasets.ClassLabel(names=sentiment_names)
@@ -207,8 +277,13 @@ def load_support_inbox(config: str = "all"):
         message["domain"] = names["intent_domain"][message["intent"]]
     tags = datasets.List(datasets.ClassLabel(names=names["tags"]))
     columns = {
-        "all": {"id": datasets.Value("string"), "text": datasets.Value("string"),
-                "sentiment": sentiment, "intent": intent, "tags": tags},
+        "all": {
+            "id": datasets.Value("string"),
+            "text": datasets.Value("string"),
+            "sentiment": sentiment,
+            "intent": intent,
+            "tags": tags,
+        },
         "sentiment": {"text": datasets.Value("string"), "label": sentiment},
         "sentiment_binary": {"text": datasets.Value("string"), "label": sentiment},
         "intent": {"text": datasets.Value("string"), "intent": intent, "domain": domain},
@@ -224,6 +299,7 @@ def load_support_inbox(config: str = "all"):
 
 
 # --- labels and subsampling --------------------------------------------------------------
+
 
 def label_names(dataset, column: str) -> list[str]:
     """Names of a ClassLabel column (or a list-of-ClassLabel column, for multi-label data)."""
@@ -283,8 +359,7 @@ def stratified_indices(labels: Sequence[int], n: int, seed: int = 42) -> np.ndar
     while quota.sum() > n:  # the minimum of one per class overshot: trim the largest classes
         quota[np.argmax(quota)] -= 1
     chosen = [
-        rng.choice(np.flatnonzero(labels == cls), size=q, replace=False)
-        for cls, q in zip(classes, quota)
+        rng.choice(np.flatnonzero(labels == cls), size=q, replace=False) for cls, q in zip(classes, quota)
     ]
     return np.sort(np.concatenate(chosen))
 
@@ -302,8 +377,7 @@ def stratified_subsample(dataset, n: int | None, label_column: str | None = "lab
     return dataset.select(stratified_indices(list(dataset[label_column]), n, seed))
 
 
-def ensure_validation_split(dataset_dict, label_column: str = "label", fraction: float = 0.1,
-                            seed: int = 42):
+def ensure_validation_split(dataset_dict, label_column: str = "label", fraction: float = 0.1, seed: int = 42):
     """Carve a stratified validation split out of train when the dataset has none (banking77).
 
     Model selection (early stopping, thresholds) must never look at the test split.

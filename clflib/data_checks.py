@@ -1,5 +1,7 @@
 """Look at the data before training: leakage across splits, and lengths in tokens.
 
+Taught in lessons 01-03.
+
 >>> normalise_text("  Great   MOVIE!! ")
 'great movie'
 """
@@ -16,6 +18,16 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+
+__all__ = [
+    "normalise_text",
+    "text_fingerprint",
+    "leakage_report",
+    "leakage_summary",
+    "drop_shared_texts",
+    "LengthStats",
+    "token_length_stats",
+]
 
 _NON_WORD = re.compile(r"[^\w]+", flags=re.UNICODE)
 
@@ -63,15 +75,22 @@ def leakage_report(dataset_dict, text_columns: Sequence[str] = ("text",)) -> pd.
     rows = []
     for split, values in prints.items():
         duplicates = len(values) - len(set(values))
-        rows.append({"splits": split, "shared": duplicates,
-                     "share": duplicates / max(len(values), 1), "example": ""})
+        rows.append(
+            {"splits": split, "shared": duplicates, "share": duplicates / max(len(values), 1), "example": ""}
+        )
     for a, b in combinations(prints, 2):
         shared = set(prints[a]) & set(prints[b])
         example = ""
         if shared:
             example = str(texts[b][prints[b].index(next(iter(sorted(shared))))])
-        rows.append({"splits": f"{a} & {b}", "shared": len(shared),
-                     "share": len(shared) / max(len(prints[b]), 1), "example": example})
+        rows.append(
+            {
+                "splits": f"{a} & {b}",
+                "shared": len(shared),
+                "share": len(shared) / max(len(prints[b]), 1),
+                "example": example,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -87,13 +106,19 @@ def leakage_summary(report: pd.DataFrame, ignorable_share: float = 0.005) -> str
     if total == 0:
         return "No text appears in two splits: the test score will mean what it says."
     worst = cross.loc[cross["shared"].idxmax()]
-    found = (f"The splits share **{total}** normalised texts (worst pair: {worst['splits']}, "
-             f"{int(worst['shared'])}, {worst['share']:.2%} of the second split). ")
+    found = (
+        f"The splits share **{total}** normalised texts (worst pair: {worst['splits']}, "
+        f"{int(worst['shared'])}, {worst['share']:.2%} of the second split). "
+    )
     if worst["share"] < ignorable_share:
-        return found + ("That cannot move a score by more than a rounding error, so we keep the "
-                        "official splits; on your own data, drop such texts from the evaluation splits.")
-    return found + ("That is large enough to inflate the score: drop these texts from the "
-                    "evaluation split before trusting any number.")
+        return found + (
+            "That cannot move a score by more than a rounding error, so we keep the "
+            "official splits; on your own data, drop such texts from the evaluation splits."
+        )
+    return found + (
+        "That is large enough to inflate the score: drop these texts from the "
+        "evaluation split before trusting any number."
+    )
 
 
 def drop_shared_texts(dataset, reference, text_columns: Sequence[str] = ("text",)):
@@ -125,15 +150,21 @@ class LengthStats:
     def summary(self) -> dict[str, float]:
         p = np.percentile(self.lengths, [50, 90, 95, 99])
         return {
-            "count": int(len(self.lengths)), "mean": float(self.lengths.mean()),
-            "p50": float(p[0]), "p90": float(p[1]), "p95": float(p[2]), "p99": float(p[3]),
-            "max": int(self.lengths.max()), "suggested_max_length": self.suggested_max_length,
+            "count": int(len(self.lengths)),
+            "mean": float(self.lengths.mean()),
+            "p50": float(p[0]),
+            "p90": float(p[1]),
+            "p95": float(p[2]),
+            "p99": float(p[3]),
+            "max": int(self.lengths.max()),
+            "suggested_max_length": self.suggested_max_length,
             "truncated_share": self.truncated_share,
         }
 
 
-def token_length_stats(texts: Sequence[str], tokenizer, percentile: float = 95.0,
-                       multiple_of: int = 8) -> LengthStats:
+def token_length_stats(
+    texts: Sequence[str], tokenizer, percentile: float = 95.0, multiple_of: int = 8
+) -> LengthStats:
     """Token lengths and a max_length suggestion: the P95 length rounded up to ``multiple_of``.
 
     Rounding up to a multiple of 8 keeps tensor shapes friendly to the hardware; the suggestion

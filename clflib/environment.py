@@ -1,5 +1,7 @@
 """Make a lesson's environment explicit: versions, device, network, seeds.
 
+Used by every lesson's first cell (lesson 01 explains it).
+
 Every notebook starts with ``clflib.setup()``. It answers the questions a learner (or a CI log)
 needs answered before anything trains: which library versions, which device, is the Hugging Face
 Hub reachable, and which seed.
@@ -22,6 +24,21 @@ from dataclasses import dataclass, field
 from importlib import metadata
 
 import numpy as np
+
+__all__ = [
+    "HUB_URL",
+    "OFFLINE_VARIABLES",
+    "Environment",
+    "package_version",
+    "offline_mode_is_set",
+    "hub_is_reachable",
+    "set_offline_mode",
+    "seed_everything",
+    "detect_device",
+    "quiet_libraries",
+    "setup",
+    "describe",
+]
 
 HUB_URL = "https://huggingface.co/api/models?limit=1"
 OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")

@@ -1,5 +1,7 @@
 """Labels in a hierarchy: intents belong to domains.
 
+Taught in lesson 02.
+
 A flat classifier picks one of all intents. A top-down one first picks the domain, then the
 best intent inside that domain. Both can be read at the domain level too.
 
@@ -15,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+__all__ = ["intent_to_domain_map", "top_down_predict"]
+
 
 def intent_to_domain_map(intents: Sequence[int], domains: Sequence[int], num_intents: int) -> np.ndarray:
     """Array ``m`` with ``m[intent] = domain``, read off labelled data; refuses inconsistent data.
@@ -29,18 +33,9 @@ def intent_to_domain_map(intents: Sequence[int], domains: Sequence[int], num_int
     return mapping
 
 
-def domain_probabilities(intent_probabilities: np.ndarray, intent_to_domain: np.ndarray,
-                         num_domains: int) -> np.ndarray:
-    """Domain probabilities of a flat intent model: the sum over each domain's intents."""
-    intent_probabilities = np.asarray(intent_probabilities)
-    out = np.zeros((len(intent_probabilities), num_domains))
-    for domain in range(num_domains):
-        out[:, domain] = intent_probabilities[:, intent_to_domain == domain].sum(axis=1)
-    return out
-
-
-def top_down_predict(domain_probabilities_: np.ndarray, intent_probabilities: np.ndarray,
-                     intent_to_domain: np.ndarray) -> np.ndarray:
+def top_down_predict(
+    domain_probabilities_: np.ndarray, intent_probabilities: np.ndarray, intent_to_domain: np.ndarray
+) -> np.ndarray:
     """Pick the domain first, then the most probable intent within it."""
     domains = np.asarray(domain_probabilities_).argmax(axis=1)
     allowed = np.asarray(intent_to_domain)[None, :] == domains[:, None]

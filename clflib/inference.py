@@ -1,5 +1,7 @@
 """Predict with a fine-tuned classifier: sorted by length, padded per batch, order restored.
 
+Taught in lessons 01 and 03; lesson 08 builds the serving Predictor on it.
+
 >>> probs = predict_proba(model, tokenizer, ["what a lovely film", "dull"])  # doctest: +SKIP
 >>> probs.shape  # doctest: +SKIP
 (2, 2)
@@ -13,6 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+__all__ = [
+    "text_problem",
+    "check_texts",
+    "length_sorted_batches",
+    "in_length_order",
+    "scores_from_logits",
+    "predict_proba",
+    "load_classifier",
+    "predict_label_sets",
+]
 
 
 def text_problem(text: object) -> str | None:
@@ -75,12 +88,16 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.nd
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
     order = np.argsort(np.asarray(lengths), kind="stable")
-    return [order[start:start + batch_size] for start in range(0, len(order), int(batch_size))]
+    return [order[start : start + batch_size] for start in range(0, len(order), int(batch_size))]
 
 
-def in_length_order(texts: Sequence[str], batch_size: int,
-                    predict_batch: Callable[[list[str]], Any], show_progress: bool | None = None,
-                    desc: str = "Predicting") -> Any:
+def in_length_order(
+    texts: Sequence[str],
+    batch_size: int,
+    predict_batch: Callable[[list[str]], Any],
+    show_progress: bool | None = None,
+    desc: str = "Predicting",
+) -> Any:
     """Run ``predict_batch`` on length-sorted batches of ``texts``; results in the input order.
 
     ``predict_batch`` gets a list of texts and returns one result per text: an array (rows are
@@ -97,8 +114,10 @@ def in_length_order(texts: Sequence[str], batch_size: int,
     if show_progress is None:
         show_progress = len(texts) > 1000
     batches = length_sorted_batches([len(t) for t in texts], batch_size)
-    outputs = [predict_batch([texts[i] for i in batch])
-               for batch in tqdm(batches, desc=desc, disable=not show_progress)]
+    outputs = [
+        predict_batch([texts[i] for i in batch])
+        for batch in tqdm(batches, desc=desc, disable=not show_progress)
+    ]
     order = np.concatenate(batches) if batches else np.zeros(0, dtype=int)
     if outputs and all(isinstance(out, np.ndarray) for out in outputs):
         in_sorted_order = np.concatenate(outputs)
@@ -126,8 +145,14 @@ def scores_from_logits(logits: np.ndarray, multi_label: bool) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
-def predict_proba(model, tokenizer, texts: Sequence[str], batch_size: int = 64,
-                  max_length: int = 128, show_progress: bool | None = None) -> np.ndarray:
+def predict_proba(
+    model,
+    tokenizer,
+    texts: Sequence[str],
+    batch_size: int = 64,
+    max_length: int = 128,
+    show_progress: bool | None = None,
+) -> np.ndarray:
     """Class probabilities for each text, in the order given.
 
     Softmax over the classes for a single-label model; one sigmoid per label for a model whose
@@ -145,19 +170,14 @@ def predict_proba(model, tokenizer, texts: Sequence[str], batch_size: int = 64,
     multi_label = getattr(model.config, "problem_type", None) == "multi_label_classification"
 
     def predict_batch(batch: list[str]) -> np.ndarray:
-        encoded = tokenizer(batch, padding=True, truncation=True, max_length=max_length,
-                            return_tensors="pt").to(device)
+        encoded = tokenizer(
+            batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+        ).to(device)
         with torch.inference_mode():
             logits = model(**encoded).logits.float().cpu().numpy()
         return scores_from_logits(logits, multi_label)
 
     return in_length_order(texts, batch_size, predict_batch, show_progress)
-
-
-def predict_labels(model, tokenizer, texts: Sequence[str], **kwargs) -> list[str]:
-    """The most probable label name for each text."""
-    probabilities = predict_proba(model, tokenizer, texts, **kwargs)
-    return [model.config.id2label[int(i)] for i in probabilities.argmax(axis=1)]
 
 
 def load_classifier(directory: str | Path):
@@ -167,26 +187,28 @@ def load_classifier(directory: str | Path):
     ``thresholds.json`` (None for a single-label model). A multi-label model saved without
     thresholds raises, rather than silently predicting at 0.5.
     """
-    from clflib import resources, thresholds
+    from clflib import models, thresholds
 
     directory = Path(directory)
-    if not resources.is_model_folder(directory):
-        raise FileNotFoundError(f"{directory} holds no saved model (no config.json); save one "
-                                f"with trainer.save_model(folder) or model.save_pretrained(folder).")
-    model = resources.load_sequence_classifier(str(directory))
-    tokenizer = resources.load_tokenizer(str(directory))
+    if not models.is_model_folder(directory):
+        raise FileNotFoundError(
+            f"{directory} holds no saved model (no config.json); save one "
+            f"with trainer.save_model(folder) or model.save_pretrained(folder)."
+        )
+    model = models.load_sequence_classifier(str(directory))
+    tokenizer = models.load_tokenizer(str(directory))
     names = [model.config.id2label[i] for i in range(model.config.num_labels)]
     saved = thresholds.load_thresholds(directory, names)
     if saved is None and model.config.problem_type == "multi_label_classification":
         raise FileNotFoundError(
             f"{directory} holds a multi-label model but no {thresholds.THRESHOLDS_FILE}: tune "
             f"thresholds on validation data and save them with clflib.thresholds.save_thresholds, "
-            f"so the model does not ship with 0.5 by accident.")
+            f"so the model does not ship with 0.5 by accident."
+        )
     return model, tokenizer, saved
 
 
-def predict_label_sets(model, tokenizer, texts: Sequence[str], saved_thresholds,
-                       **kwargs) -> list[list[str]]:
+def predict_label_sets(model, tokenizer, texts: Sequence[str], saved_thresholds, **kwargs) -> list[list[str]]:
     """The label names whose score passes its threshold, per text (multi-label models).
 
     ``saved_thresholds`` comes from :func:`load_classifier`; its fallback decides what a text

@@ -1,5 +1,7 @@
 """Losses for imbalanced classes: class weights, weighted cross-entropy, focal loss.
 
+Taught in lessons 02 (class weights, focal loss) and 03 (focal BCE).
+
 Class-weight strategies, each normalised so the weights average 1 over the classes. PyTorch's
 weighted cross-entropy is a weighted *mean*, sum(w_y * loss) / sum(w_y), in which any constant
 factor cancels; normalising matters where the weights are applied without that denominator (a
@@ -26,6 +28,17 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+__all__ = [
+    "WEIGHT_STRATEGIES",
+    "class_counts",
+    "class_weights",
+    "weighted_cross_entropy",
+    "focal_loss",
+    "focal_binary_loss",
+    "LOSS_KINDS",
+    "make_loss",
+]
 
 WEIGHT_STRATEGIES = ("inverse", "sqrt_inverse", "effective_number")
 
@@ -70,8 +83,9 @@ def class_weights(counts: Sequence[int], strategy: str = "inverse", beta: float 
     return raw / raw[present].mean()
 
 
-def weighted_cross_entropy(logits: torch.Tensor, labels: torch.Tensor,
-                           weights: torch.Tensor | None = None) -> torch.Tensor:
+def weighted_cross_entropy(
+    logits: torch.Tensor, labels: torch.Tensor, weights: torch.Tensor | None = None
+) -> torch.Tensor:
     """Cross-entropy where each example counts with its class's weight (a weighted mean).
 
     >>> logits = torch.tensor([[2.0, 0.0], [0.0, 1.0]]); labels = torch.tensor([0, 1])
@@ -83,8 +97,9 @@ def weighted_cross_entropy(logits: torch.Tensor, labels: torch.Tensor,
     return F.cross_entropy(logits, labels, weight=weights)
 
 
-def focal_loss(logits: torch.Tensor, labels: torch.Tensor, gamma: float = 2.0,
-               alpha: torch.Tensor | None = None) -> torch.Tensor:
+def focal_loss(
+    logits: torch.Tensor, labels: torch.Tensor, gamma: float = 2.0, alpha: torch.Tensor | None = None
+) -> torch.Tensor:
     """Multi-class focal loss (Lin et al. 2017): cross-entropy scaled by (1 - p_true)^gamma.
 
     Well-classified examples (p_true near 1) are down-weighted, so the gradient concentrates on
@@ -104,8 +119,9 @@ def focal_loss(logits: torch.Tensor, labels: torch.Tensor, gamma: float = 2.0,
     return (example_weights * per_example).sum() / example_weights.sum()
 
 
-def focal_binary_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float = 2.0,
-                      alpha: float | None = None) -> torch.Tensor:
+def focal_binary_loss(
+    logits: torch.Tensor, targets: torch.Tensor, gamma: float = 2.0, alpha: float | None = None
+) -> torch.Tensor:
     """Focal loss for multi-label (one sigmoid per label), the binary form of Lin et al. 2017.
 
     Each (text, label) term is binary cross-entropy scaled by (1 - p_t)^gamma, where p_t is the
@@ -123,8 +139,10 @@ def focal_binary_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float 
         raise ValueError(f"alpha must lie in (0, 1) or be None, got {alpha}.")
     logits, targets = logits.float(), targets.to(dtype=torch.float32, device=logits.device)
     if logits.shape != targets.shape:
-        raise ValueError(f"logits {tuple(logits.shape)} and multi-hot targets "
-                         f"{tuple(targets.shape)} must have the same shape.")
+        raise ValueError(
+            f"logits {tuple(logits.shape)} and multi-hot targets "
+            f"{tuple(targets.shape)} must have the same shape."
+        )
     log_p = F.logsigmoid(logits)  # log P(label present), stable for large |logits|
     log_not_p = F.logsigmoid(-logits)
     log_p_t = targets * log_p + (1 - targets) * log_not_p
@@ -137,8 +155,12 @@ def focal_binary_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float 
 LOSS_KINDS = ("cross_entropy", "focal", "bce", "focal_bce")
 
 
-def make_loss(kind: str = "cross_entropy", weights: Sequence[float] | None = None,
-              gamma: float = 2.0, alpha: float | None = None) -> Callable:
+def make_loss(
+    kind: str = "cross_entropy",
+    weights: Sequence[float] | None = None,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+) -> Callable:
     """A ``compute_loss_func`` for the transformers Trainer: ``(outputs, labels, n) -> loss``.
 
     Single-label: ``kind`` "cross_entropy" (``weights`` optional: weighted cross-entropy) or

@@ -1,5 +1,7 @@
 """Multi-label data and metrics: multi-hot targets, co-occurrence, and the report that matters.
 
+Taught in lesson 03.
+
 In a multi-label task each text carries any number of labels, so a target is a row of 0/1
 values (multi-hot) and the model scores every label independently (a sigmoid per label, not a
 softmax across them). The metrics come in families that answer different questions:
@@ -21,9 +23,27 @@ softmax across them). The metrics come in families that answer different questio
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.metrics import average_precision_score, f1_score, precision_recall_fscore_support
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "MULTI_LABEL",
+    "multi_hot",
+    "label_lists",
+    "add_multi_hot",
+    "label_cardinality",
+    "cooccurrence",
+    "macro_average_precision",
+    "multilabel_metrics",
+    "per_label_report",
+    "sigmoid",
+    "make_compute_metrics",
+]
 
 MULTI_LABEL = "multi_label_classification"
 
@@ -38,8 +58,10 @@ def multi_hot(label_lists: Sequence[Sequence[int]], num_labels: int) -> np.ndarr
     targets = np.zeros((len(label_lists), num_labels), dtype=np.float32)
     for row, labels in enumerate(label_lists):
         if isinstance(labels, (int, np.integer)):
-            raise TypeError(f"row {row} holds a single label id ({labels}); a multi-label row "
-                            f"is a list of ids, e.g. [{labels}].")
+            raise TypeError(
+                f"row {row} holds a single label id ({labels}); a multi-label row "
+                f"is a list of ids, e.g. [{labels}]."
+            )
         for label in labels:
             if not 0 <= int(label) < num_labels:
                 raise ValueError(f"row {row} has label id {label}, outside [0, {num_labels}).")
@@ -75,8 +97,9 @@ def add_multi_hot(dataset, num_labels: int, source: str = "labels", target: str 
     if source != target:
         del features[source]
     remove = [source] if source != target else None
-    return dataset.map(encode, batched=True, features=features, remove_columns=remove,
-                       desc="Multi-hot labels")
+    return dataset.map(
+        encode, batched=True, features=features, remove_columns=remove, desc="Multi-hot labels"
+    )
 
 
 def label_cardinality(targets: np.ndarray) -> dict[str, float]:
@@ -86,8 +109,12 @@ def label_cardinality(targets: np.ndarray) -> dict[str, float]:
     {'mean_labels': 1.0, 'no_label': 0.25, 'one_label': 0.5, 'two_or_more': 0.25}
     """
     per_text = np.asarray(targets).sum(axis=1)
-    return {"mean_labels": float(per_text.mean()), "no_label": float((per_text == 0).mean()),
-            "one_label": float((per_text == 1).mean()), "two_or_more": float((per_text >= 2).mean())}
+    return {
+        "mean_labels": float(per_text.mean()),
+        "no_label": float((per_text == 0).mean()),
+        "one_label": float((per_text == 1).mean()),
+        "two_or_more": float((per_text >= 2).mean()),
+    }
 
 
 def cooccurrence(targets: np.ndarray, normalise: bool = False) -> np.ndarray:
@@ -112,8 +139,10 @@ def _check_pair(targets, predictions) -> tuple[np.ndarray, np.ndarray]:
     targets = np.asarray(targets).astype(int)
     predictions = np.asarray(predictions).astype(int)
     if targets.ndim != 2 or targets.shape != predictions.shape:
-        raise ValueError(f"targets and predictions must be (texts, labels) arrays of the same "
-                         f"shape, got {targets.shape} and {predictions.shape}.")
+        raise ValueError(
+            f"targets and predictions must be (texts, labels) arrays of the same "
+            f"shape, got {targets.shape} and {predictions.shape}."
+        )
     if len(targets) == 0:
         raise ValueError("Cannot compute metrics on zero texts.")
     return targets, predictions
@@ -133,20 +162,23 @@ def macro_average_precision(targets: np.ndarray, scores: np.ndarray) -> float:
     return float(average_precision_score(targets[:, present], scores[:, present], average="macro"))
 
 
-def multilabel_metrics(targets: np.ndarray, predictions: np.ndarray,
-                       scores: np.ndarray | None = None) -> dict[str, float]:
+def multilabel_metrics(
+    targets: np.ndarray, predictions: np.ndarray, scores: np.ndarray | None = None
+) -> dict[str, float]:
     """Every multi-label metric of the lesson, in one dict (0/1 arrays of shape (texts, labels)).
 
     ``scores`` (probabilities) add ``macro_ap``, which needs a ranking, not decisions.
     Texts with no predicted label score 0 on samples-F1 (``zero_division=0``).
     """
     targets, predictions = _check_pair(targets, predictions)
-    result = {f"{average}_f1": float(f1_score(targets, predictions, average=average,
-                                              zero_division=0))
-              for average in ("micro", "macro", "weighted", "samples")}
+    result = {
+        f"{average}_f1": float(f1_score(targets, predictions, average=average, zero_division=0))
+        for average in ("micro", "macro", "weighted", "samples")
+    }
     for average in ("micro", "macro"):
         precision, recall, _, _ = precision_recall_fscore_support(
-            targets, predictions, average=average, zero_division=0)
+            targets, predictions, average=average, zero_division=0
+        )
         result[f"{average}_precision"], result[f"{average}_recall"] = float(precision), float(recall)
     result["hamming_loss"] = float((targets != predictions).mean())
     result["subset_accuracy"] = float((targets == predictions).all(axis=1).mean())
@@ -156,9 +188,13 @@ def multilabel_metrics(targets: np.ndarray, predictions: np.ndarray,
     return result
 
 
-def per_label_report(targets: np.ndarray, predictions: np.ndarray, label_names: Sequence[str],
-                     scores: np.ndarray | None = None,
-                     thresholds: Sequence[float] | None = None) -> "pd.DataFrame":
+def per_label_report(
+    targets: np.ndarray,
+    predictions: np.ndarray,
+    label_names: Sequence[str],
+    scores: np.ndarray | None = None,
+    thresholds: Sequence[float] | None = None,
+) -> pd.DataFrame:
     """Precision, recall, F1 and support of every label (plus AP and threshold when given)."""
     import pandas as pd
 
@@ -166,14 +202,24 @@ def per_label_report(targets: np.ndarray, predictions: np.ndarray, label_names: 
     if targets.shape[1] != len(label_names):
         raise ValueError(f"{targets.shape[1]} label columns but {len(label_names)} label names.")
     precision, recall, f1, support = precision_recall_fscore_support(
-        targets, predictions, average=None, zero_division=0)
-    table = pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support,
-                          "predicted": predictions.sum(axis=0)},
-                         index=pd.Index(list(label_names), name="label"))
+        targets, predictions, average=None, zero_division=0
+    )
+    table = pd.DataFrame(
+        {
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "support": support,
+            "predicted": predictions.sum(axis=0),
+        },
+        index=pd.Index(list(label_names), name="label"),
+    )
     if scores is not None:
         scores = np.asarray(scores, dtype=float)
-        table["ap"] = [average_precision_score(targets[:, j], scores[:, j])
-                       if targets[:, j].any() else np.nan for j in range(targets.shape[1])]
+        table["ap"] = [
+            average_precision_score(targets[:, j], scores[:, j]) if targets[:, j].any() else np.nan
+            for j in range(targets.shape[1])
+        ]
     if thresholds is not None:
         table["threshold"] = np.broadcast_to(np.asarray(thresholds, dtype=float), (targets.shape[1],))
     return table
@@ -198,7 +244,9 @@ def make_compute_metrics(threshold: float = 0.5) -> Callable:
             logits = logits[0]
         scores = sigmoid(logits)
         result = multilabel_metrics(targets, scores >= threshold, scores)
-        return {key: result[key] for key in ("micro_f1", "macro_f1", "samples_f1", "macro_ap",
-                                             "hamming_loss", "subset_accuracy")}
+        return {
+            key: result[key]
+            for key in ("micro_f1", "macro_f1", "samples_f1", "macro_ap", "hamming_loss", "subset_accuracy")
+        }
 
     return compute_metrics

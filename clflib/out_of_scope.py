@@ -1,13 +1,16 @@
 """Reject inputs the classifier was not trained for, by thresholding its confidence.
 
+Taught in lesson 02.
+
 An intent router trained on known intents still answers every query with one of them. The
 simplest guard: when the top softmax probability is below a threshold chosen on validation,
 answer "out of scope" instead. Raising the threshold catches more out-of-scope queries (recall)
 and wrongly rejects more in-scope ones (in-scope accuracy falls): a trade-off to choose.
 
 >>> import numpy as np
->>> predict_with_rejection(np.array([[0.9, 0.1], [0.55, 0.45]]), 0.6).tolist()
-[0, -1]
+>>> sweep = rejection_sweep(np.array([[0.9, 0.1], [0.55, 0.45]]), [0, 0], [False, True], [0.6])
+>>> sweep[["in_scope_accuracy", "oos_recall"]].values.tolist()
+[[1.0, 1.0]]
 """
 
 from __future__ import annotations
@@ -17,19 +20,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-REJECTED = -1
+__all__ = ["rejection_sweep", "choose_threshold"]
 
 
-def predict_with_rejection(probabilities: np.ndarray, threshold: float,
-                           rejected_label: int = REJECTED) -> np.ndarray:
-    """Argmax predictions, with ``rejected_label`` where the top probability is below threshold."""
-    probabilities = np.asarray(probabilities)
-    predictions = probabilities.argmax(axis=1)
-    return np.where(probabilities.max(axis=1) >= threshold, predictions, rejected_label)
-
-
-def rejection_sweep(probabilities: np.ndarray, labels: Sequence[int], out_of_scope: Sequence[bool],
-                    thresholds: Sequence[float] | None = None) -> pd.DataFrame:
+def rejection_sweep(
+    probabilities: np.ndarray,
+    labels: Sequence[int],
+    out_of_scope: Sequence[bool],
+    thresholds: Sequence[float] | None = None,
+) -> pd.DataFrame:
     """In-scope accuracy and out-of-scope recall at each threshold.
 
     ``labels`` hold the true class of in-scope examples (anything for out-of-scope ones);
@@ -47,12 +46,14 @@ def rejection_sweep(probabilities: np.ndarray, labels: Sequence[int], out_of_sco
     rows = []
     for t in thresholds:
         kept = confidence >= t
-        rows.append({
-            "threshold": float(t),
-            "in_scope_accuracy": float((kept & correct)[~out_of_scope].mean()),
-            "oos_recall": float((~kept)[out_of_scope].mean()),
-            "in_scope_rejected": float((~kept)[~out_of_scope].mean()),
-        })
+        rows.append(
+            {
+                "threshold": float(t),
+                "in_scope_accuracy": float((kept & correct)[~out_of_scope].mean()),
+                "oos_recall": float((~kept)[out_of_scope].mean()),
+                "in_scope_rejected": float((~kept)[~out_of_scope].mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 

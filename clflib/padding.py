@@ -1,5 +1,7 @@
 """What padding costs: padded tokens and training-step time of three batching strategies.
 
+Taught in lesson 01.
+
 - "max_length": every text padded to ``max_length`` (the classic tutorial recipe);
 - "dynamic": each batch padded to its own longest text (random batches);
 - "dynamic + length-grouped": texts of similar length batched together, then dynamic padding.
@@ -18,11 +20,14 @@ import pandas as pd
 
 from clflib.inference import length_sorted_batches
 
+__all__ = ["STRATEGIES", "batch_shapes", "padding_cost"]
+
 STRATEGIES = ("max_length", "dynamic", "dynamic + length-grouped")
 
 
-def batch_shapes(lengths: Sequence[int], batch_size: int, max_length: int, strategy: str,
-                 seed: int = 0) -> list[tuple[np.ndarray, int]]:
+def batch_shapes(
+    lengths: Sequence[int], batch_size: int, max_length: int, strategy: str, seed: int = 0
+) -> list[tuple[np.ndarray, int]]:
     """The batches a strategy makes: (indices, padded length) per batch.
 
     >>> [(ix.tolist(), L) for ix, L in batch_shapes([3, 9, 4, 8], 2, 16, "dynamic + length-grouped")]
@@ -35,18 +40,24 @@ def batch_shapes(lengths: Sequence[int], batch_size: int, max_length: int, strat
         groups = length_sorted_batches(lengths, batch_size)
     else:
         order = np.random.default_rng(seed).permutation(len(lengths))
-        groups = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
-    batches = [(idx, max_length if strategy == "max_length" else int(lengths[idx].max()))
-               for idx in groups]
+        groups = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    batches = [(idx, max_length if strategy == "max_length" else int(lengths[idx].max())) for idx in groups]
     if strategy == "dynamic + length-grouped":  # shuffle the batches, not their contents
         shuffled = np.random.default_rng(seed).permutation(len(batches))
         batches = [batches[i] for i in shuffled]
     return batches
 
 
-def padding_cost(model, tokenizer, texts: Sequence[str], labels: Sequence[int],
-                 batch_size: int = 32, max_length: int = 128, seed: int = 0,
-                 show_progress: bool = True) -> pd.DataFrame:
+def padding_cost(
+    model,
+    tokenizer,
+    texts: Sequence[str],
+    labels: Sequence[int],
+    batch_size: int = 32,
+    max_length: int = 128,
+    seed: int = 0,
+    show_progress: bool = True,
+) -> pd.DataFrame:
     """Time one training pass (forward, backward, no optimizer step) under each strategy.
 
     Returns a table with the tokens each strategy pushes through the model, the share of them
@@ -69,8 +80,11 @@ def padding_cost(model, tokenizer, texts: Sequence[str], labels: Sequence[int],
     model(**warm_up).logits.sum().backward()  # the first call pays one-off set-up costs
     model.zero_grad(set_to_none=True)
     rows = []
-    progress = tqdm(total=len(STRATEGIES) * math.ceil(len(texts) / batch_size),
-                    desc="Timing padding strategies", disable=not show_progress)
+    progress = tqdm(
+        total=len(STRATEGIES) * math.ceil(len(texts) / batch_size),
+        desc="Timing padding strategies",
+        disable=not show_progress,
+    )
     for strategy in STRATEGIES:
         batches = batch_shapes(lengths, batch_size, max_length, strategy, seed)
         started = time.perf_counter()
@@ -79,8 +93,11 @@ def padding_cost(model, tokenizer, texts: Sequence[str], labels: Sequence[int],
             for row, i in enumerate(idx):
                 ids[row, : lengths[i]] = torch.tensor(encoded[i])
             mask = (ids != pad_id).long()
-            out = model(input_ids=ids.to(device), attention_mask=mask.to(device),
-                        labels=torch.tensor(labels[idx]).to(device))
+            out = model(
+                input_ids=ids.to(device),
+                attention_mask=mask.to(device),
+                labels=torch.tensor(labels[idx]).to(device),
+            )
             out.loss.backward()
             model.zero_grad(set_to_none=True)
             progress.update()
@@ -88,8 +105,14 @@ def padding_cost(model, tokenizer, texts: Sequence[str], labels: Sequence[int],
             torch.cuda.synchronize()
         seconds = time.perf_counter() - started
         processed = sum(len(idx) * width for idx, width in batches)
-        rows.append({"strategy": strategy, "tokens_processed": processed,
-                     "padding_share": 1 - real_tokens / processed, "seconds": seconds})
+        rows.append(
+            {
+                "strategy": strategy,
+                "tokens_processed": processed,
+                "padding_share": 1 - real_tokens / processed,
+                "seconds": seconds,
+            }
+        )
     progress.close()
     model.train(was_training)
     table = pd.DataFrame(rows)

@@ -1,5 +1,7 @@
 """Plots a learner would rather look at than read. Each returns the matplotlib Figure.
 
+Used by every lesson.
+
 >>> import numpy as np
 >>> fig = plot_confusion_matrix(np.array([[5, 1], [2, 7]]), ["neg", "pos"])
 >>> len(fig.axes) >= 1
@@ -12,6 +14,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
+__all__ = [
+    "plot_confusion_matrix",
+    "plot_length_histogram",
+    "plot_label_distribution",
+    "plot_learning_curves",
+    "plot_ranked_counts",
+    "plot_option_comparison",
+    "plot_rejection_sweep",
+    "plot_cooccurrence",
+    "plot_pr_curves",
+    "plot_threshold_curve",
+    "plot_reliability_diagram",
+    "plot_throughput_by_batch_size",
+]
+
 
 def _figure(width: float = 5.0, height: float = 4.0):
     import matplotlib.pyplot as plt
@@ -19,8 +36,9 @@ def _figure(width: float = 5.0, height: float = 4.0):
     return plt.subplots(figsize=(width, height), layout="constrained")
 
 
-def plot_confusion_matrix(matrix: np.ndarray, label_names: Sequence[str], normalise: bool = False,
-                          title: str = "Confusion matrix"):
+def plot_confusion_matrix(
+    matrix: np.ndarray, label_names: Sequence[str], normalise: bool = False, title: str = "Confusion matrix"
+):
     """Rows are true labels, columns predicted; counts (or row shares) written in each cell."""
     matrix = np.asarray(matrix, dtype=float)
     shown = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1) if normalise else matrix
@@ -38,19 +56,23 @@ def plot_confusion_matrix(matrix: np.ndarray, label_names: Sequence[str], normal
         threshold = shown.max() / 2 if shown.size else 0
         for (i, j), value in np.ndenumerate(shown):
             text = f"{value:.2f}" if normalise else f"{int(value)}"
-            ax.text(j, i, text, ha="center", va="center",
-                    color="white" if value > threshold else "black")
+            ax.text(j, i, text, ha="center", va="center", color="white" if value > threshold else "black")
     return fig
 
 
-def plot_length_histogram(lengths: Sequence[int], suggested_max_length: int | None = None,
-                          title: str = "Text length in tokens"):
+def plot_length_histogram(
+    lengths: Sequence[int], suggested_max_length: int | None = None, title: str = "Text length in tokens"
+):
     """Histogram of token lengths, with the suggested max_length marked."""
     fig, ax = _figure(6, 3.5)
     ax.hist(lengths, bins=40, color="tab:blue", alpha=0.8)
     if suggested_max_length:
-        ax.axvline(suggested_max_length, color="tab:red", linestyle="--",
-                   label=f"suggested max_length = {suggested_max_length}")
+        ax.axvline(
+            suggested_max_length,
+            color="tab:red",
+            linestyle="--",
+            label=f"suggested max_length = {suggested_max_length}",
+        )
         ax.legend()
     ax.set_xlabel("tokens (special tokens included)")
     ax.set_ylabel("texts")
@@ -79,8 +101,7 @@ def plot_learning_curves(train_log, eval_log, metric: str = "eval_f1"):
     if len(train_log):
         left.plot(train_log["epoch"], train_log["loss"], label="training loss", color="tab:blue")
     if len(eval_log):
-        left.plot(eval_log["epoch"], eval_log["eval_loss"], "o-", label="validation loss",
-                  color="tab:orange")
+        left.plot(eval_log["epoch"], eval_log["eval_loss"], "o-", label="validation loss", color="tab:orange")
         if metric in eval_log:
             right.plot(eval_log["epoch"], eval_log[metric], "o-", color="tab:green")
     left.set_xlabel("epoch")
@@ -110,8 +131,9 @@ def plot_ranked_counts(series: dict[str, Sequence[int]], title: str = "Examples 
     return fig
 
 
-def plot_option_comparison(table, columns: Sequence[str], title: str = "Options compared",
-                           xlim: tuple[float, float] | None = (0, 1)):
+def plot_option_comparison(
+    table, columns: Sequence[str], title: str = "Options compared", xlim: tuple[float, float] | None = (0, 1)
+):
     """Grouped horizontal bars: one group per option (table index), one bar per column.
 
     ``xlim=None`` fits the axis to the values (for quantities that are not shares).
@@ -130,15 +152,18 @@ def plot_option_comparison(table, columns: Sequence[str], title: str = "Options 
     return fig
 
 
-def plot_rejection_sweep(sweep, chosen_threshold: float | None = None,
-                         title: str = "Out-of-scope rejection"):
+def plot_rejection_sweep(sweep, chosen_threshold: float | None = None, title: str = "Out-of-scope rejection"):
     """In-scope accuracy and out-of-scope recall as the confidence threshold moves."""
     fig, ax = _figure(6, 3.5)
     ax.plot(sweep["threshold"], sweep["in_scope_accuracy"], label="in-scope accuracy")
     ax.plot(sweep["threshold"], sweep["oos_recall"], label="out-of-scope recall")
     if chosen_threshold is not None:
-        ax.axvline(chosen_threshold, color="grey", linestyle="--",
-                   label=f"chosen on validation: {chosen_threshold:.2f}")
+        ax.axvline(
+            chosen_threshold,
+            color="grey",
+            linestyle="--",
+            label=f"chosen on validation: {chosen_threshold:.2f}",
+        )
     ax.set_xlabel("threshold on the top softmax probability")
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
@@ -146,8 +171,9 @@ def plot_rejection_sweep(sweep, chosen_threshold: float | None = None,
     return fig
 
 
-def plot_cooccurrence(conditional: np.ndarray, label_names: Sequence[str],
-                      title: str = "P(column label | row label)"):
+def plot_cooccurrence(
+    conditional: np.ndarray, label_names: Sequence[str], title: str = "P(column label | row label)"
+):
     """Heatmap of label co-occurrence as conditional shares (the diagonal, always 1, is blanked)."""
     shown = np.array(conditional, dtype=float)
     np.fill_diagonal(shown, np.nan)
@@ -162,9 +188,14 @@ def plot_cooccurrence(conditional: np.ndarray, label_names: Sequence[str],
     return fig
 
 
-def plot_pr_curves(targets: np.ndarray, scores: np.ndarray, label_names: Sequence[str],
-                   labels: Sequence[int], operating_points: dict[str, Sequence[float]] | None = None,
-                   title: str = "Precision-recall curves"):
+def plot_pr_curves(
+    targets: np.ndarray,
+    scores: np.ndarray,
+    label_names: Sequence[str],
+    labels: Sequence[int],
+    operating_points: dict[str, Sequence[float]] | None = None,
+    title: str = "Precision-recall curves",
+):
     """One precision-recall curve per label in ``labels`` (ids), with chosen thresholds marked.
 
     ``operating_points`` maps a strategy name to its thresholds (one per label, or a single
@@ -179,8 +210,9 @@ def plot_pr_curves(targets: np.ndarray, scores: np.ndarray, label_names: Sequenc
     rows = int(np.ceil(len(labels) / columns))
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.4 * rows), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(4 * columns, 3.4 * rows), squeeze=False, layout="constrained"
+    )
     markers = ["o", "s", "^", "D", "v"]
     for ax, label in zip(axes.flat, labels):
         precision, recall, _ = precision_recall_curve(targets[:, label], scores[:, label])
@@ -188,8 +220,13 @@ def plot_pr_curves(targets: np.ndarray, scores: np.ndarray, label_names: Sequenc
         for k, (name, values) in enumerate((operating_points or {}).items()):
             cut = float(np.broadcast_to(np.asarray(values, dtype=float), (targets.shape[1],))[label])
             point = threshold_curve(targets[:, label], scores[:, label], grid=[cut]).iloc[0]
-            ax.plot(point["recall"], point["precision"], markers[k % len(markers)], markersize=8,
-                    label=f"{name} ({cut:.2f})")
+            ax.plot(
+                point["recall"],
+                point["precision"],
+                markers[k % len(markers)],
+                markersize=8,
+                label=f"{name} ({cut:.2f})",
+            )
         ax.set_title(f"{label_names[label]} (support {int(targets[:, label].sum())})")
         ax.set_xlabel("recall")
         ax.set_ylabel("precision")
@@ -197,7 +234,7 @@ def plot_pr_curves(targets: np.ndarray, scores: np.ndarray, label_names: Sequenc
         ax.set_ylim(0, 1.02)
         if operating_points:
             ax.legend(fontsize=7, loc="lower left")
-    for ax in list(axes.flat)[len(labels):]:
+    for ax in list(axes.flat)[len(labels) :]:
         ax.axis("off")
     fig.suptitle(title)
     return fig
@@ -242,7 +279,7 @@ def plot_throughput_by_batch_size(table, title: str = "Throughput against batch 
     """Texts per second (log scale) against batch size, one line per configuration.
 
     ``table`` has columns ``configuration``, ``batch_size`` and ``texts_per_second`` (see
-    :func:`clflib.speed.throughput_by_batch_size`).
+    :func:`clflib.serving.speed.throughput_by_batch_size`).
     """
     fig, ax = _figure(6, 4)
     for name, rows in table.groupby("configuration", sort=False):

@@ -1,5 +1,7 @@
 """Run profiles: one set of sizes for tests, one for a laptop CPU, one for a GPU.
 
+Used by every lesson (lesson 01 explains the profiles).
+
 - ``smoke``: the embedded support inbox, a few dozen steps; seconds per lesson (the tests).
 - ``cpu``: real data, subsampled so a lesson runs in at most ~10 minutes on 2 cores.
 - ``gpu``: full data, full epochs, bf16 or fp16 where the device supports it.
@@ -16,6 +18,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
+
+__all__ = [
+    "Profile",
+    "PROFILES",
+    "PROFILE_FIELDS",
+    "cuda_is_available",
+    "resolve_profile_name",
+    "get_profile",
+    "resolve_precision",
+]
 
 
 @dataclass(frozen=True)
@@ -108,7 +120,7 @@ def cuda_is_available() -> bool:
 
 
 def resolve_profile_name(name: str = "auto") -> str:
-    """"auto" becomes "gpu" with CUDA, else "cpu"; other names are checked and returned."""
+    """ "auto" becomes "gpu" with CUDA, else "cpu"; other names are checked and returned."""
     if not isinstance(name, str):
         raise TypeError(f"PROFILE must be a string such as 'auto', got {name!r}.")
     key = name.strip().lower()
@@ -121,8 +133,9 @@ def resolve_profile_name(name: str = "auto") -> str:
     return key
 
 
-def get_profile(name: str = "auto", lesson_defaults: dict[str, dict[str, Any]] | None = None,
-                **overrides: Any) -> Profile:
+def get_profile(
+    name: str = "auto", lesson_defaults: dict[str, dict[str, Any]] | None = None, **overrides: Any
+) -> Profile:
     """The named profile with a lesson's defaults, then explicit overrides, applied.
 
     ``lesson_defaults`` maps a profile name to settings a lesson needs (e.g. more epochs for 150
@@ -137,9 +150,7 @@ def get_profile(name: str = "auto", lesson_defaults: dict[str, dict[str, Any]] |
     lesson = dict((lesson_defaults or {}).get(resolved, {}))
     unknown = sorted((set(overrides) | set(lesson)) - set(PROFILE_FIELDS))
     if unknown:
-        raise TypeError(
-            f"Unknown profile setting(s) {unknown}. Valid settings: {', '.join(PROFILE_FIELDS)}."
-        )
+        raise TypeError(f"Unknown profile setting(s) {unknown}. Valid settings: {', '.join(PROFILE_FIELDS)}.")
     profile = PROFILES[resolved]
     chosen = {**lesson, **{key: value for key, value in overrides.items() if value is not None}}
     for key in ("num_epochs", "batch_size", "eval_batch_size", "learning_rate", "max_length"):
@@ -152,7 +163,7 @@ def get_profile(name: str = "auto", lesson_defaults: dict[str, dict[str, Any]] |
 
 
 def resolve_precision(profile: Profile) -> str:
-    """"fp32", "bf16" or "fp16" for this machine.
+    """ "fp32", "bf16" or "fp16" for this machine.
 
     "auto" picks bf16 on GPUs that support it, fp16 on older GPUs, fp32 on CPU. A CPU run always
     stays fp32: on CPUs without native bf16 a bf16 matmul is far slower than fp32.

@@ -1,5 +1,7 @@
 """Make imbalance on purpose, and counter it by sampling.
 
+Taught in lesson 02.
+
 ``long_tail_subsample`` cuts a training split down to a long tail (the largest class ``ratio``
 times the smallest, class sizes falling geometrically in between) so a learner can watch
 imbalance bite. ``oversampling_sampler`` draws training examples with probability inversely
@@ -15,6 +17,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+__all__ = [
+    "long_tail_counts",
+    "long_tail_head_for_budget",
+    "long_tail_indices",
+    "long_tail_subsample",
+    "imbalance_ratio",
+    "oversampling_weights",
+    "oversampling_sampler",
+]
+
 
 def long_tail_counts(num_classes: int, max_count: int, ratio: float) -> np.ndarray:
     """Class sizes falling geometrically from ``max_count`` to ``max_count / ratio`` (at least 1)."""
@@ -24,8 +36,9 @@ def long_tail_counts(num_classes: int, max_count: int, ratio: float) -> np.ndarr
     return np.maximum(1, np.round(max_count * ratio ** (-steps))).astype(int)
 
 
-def long_tail_head_for_budget(num_classes: int, ratio: float, budget: int | None,
-                              largest_available: int) -> int:
+def long_tail_head_for_budget(
+    num_classes: int, ratio: float, budget: int | None, largest_available: int
+) -> int:
     """The largest head size whose long tail fits in ``budget`` examples in total.
 
     >>> long_tail_head_for_budget(5, 50, budget=100, largest_available=100)
@@ -43,9 +56,14 @@ def long_tail_head_for_budget(num_classes: int, ratio: float, budget: int | None
     return low
 
 
-def long_tail_indices(labels: Sequence[int], ratio: float, seed: int = 42,
-                      exclude: Sequence[int] = (), max_count: int | None = None,
-                      order: str = "by_size") -> np.ndarray:
+def long_tail_indices(
+    labels: Sequence[int],
+    ratio: float,
+    seed: int = 42,
+    exclude: Sequence[int] = (),
+    max_count: int | None = None,
+    order: str = "by_size",
+) -> np.ndarray:
     """Indices of a long-tailed subset: class sizes fall geometrically by a factor ``ratio``.
 
     The head class keeps ``max_count`` examples (default: the largest class's size), the last
@@ -78,9 +96,15 @@ def long_tail_indices(labels: Sequence[int], ratio: float, seed: int = 42,
     return np.sort(np.concatenate(chosen))
 
 
-def long_tail_subsample(dataset, label_column: str, ratio: float = 50.0, seed: int = 42,
-                        exclude: Sequence[int] = (), max_count: int | None = None,
-                        order: str = "by_size"):
+def long_tail_subsample(
+    dataset,
+    label_column: str,
+    ratio: float = 50.0,
+    seed: int = 42,
+    exclude: Sequence[int] = (),
+    max_count: int | None = None,
+    order: str = "by_size",
+):
     """A long-tailed subset of ``dataset`` (see :func:`long_tail_indices`)."""
     picked = long_tail_indices(list(dataset[label_column]), ratio, seed, exclude, max_count, order)
     return dataset.select(picked)
@@ -119,5 +143,4 @@ def oversampling_sampler(labels: Sequence[int], seed: int = 42, num_samples: int
 
     weights = torch.as_tensor(oversampling_weights(labels), dtype=torch.double)
     generator = torch.Generator().manual_seed(seed)
-    return WeightedRandomSampler(weights, num_samples or len(weights), replacement=True,
-                                 generator=generator)
+    return WeightedRandomSampler(weights, num_samples or len(weights), replacement=True, generator=generator)

@@ -1,8 +1,11 @@
 """Entity spans from per-word tags (BIO, also BIOES and bare tags), with character offsets.
 
+Taught in lesson 04 (NER); served by :class:`clflib.serving.predictor.Predictor` (lesson 08).
+
 A token-classification model tags tokens; people want spans: "Ada Lovelace" is one PER from
-character 0 to 12. The predictor tags each *word* with the tag of its first sub-word token and
-passes the words' character offsets here; :func:`bio_spans` joins consecutive words into spans:
+character 0 to 12. :func:`word_spans` tags each *word* with the tag of its first sub-word token
+(the word-level reading that makes alignment strategies comparable) and :func:`bio_spans` joins
+consecutive tagged words into spans:
 
 - ``B-X`` starts a span of type X; ``I-X`` continues a span of type X (or starts one after
   ``O`` or after another type, the lenient reading most taggers need);
@@ -22,6 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
+__all__ = ["split_tag", "bio_spans", "word_spans"]
+
 
 def split_tag(tag: str) -> tuple[str, str | None]:
     """``"B-PER"`` -> ``("B", "PER")``; ``"O"`` -> ``("O", None)``; a bare ``"PER"`` -> ``("I", "PER")``.
@@ -37,15 +44,18 @@ def split_tag(tag: str) -> tuple[str, str | None]:
     return "I", tag
 
 
-def bio_spans(text: str, word_offsets: Sequence[tuple[int, int]], word_tags: Sequence[str],
-              word_scores: Sequence[float]) -> list[dict]:
+def bio_spans(
+    text: str, word_offsets: Sequence[tuple[int, int]], word_tags: Sequence[str], word_scores: Sequence[float]
+) -> list[dict]:
     """Join tagged words into spans: ``{"label", "start", "end", "text", "score"}`` each.
 
     ``word_offsets`` are (start, end) character positions of each word in ``text``.
     """
     if not len(word_offsets) == len(word_tags) == len(word_scores):
-        raise ValueError(f"need one offset, tag and score per word; got {len(word_offsets)}, "
-                         f"{len(word_tags)} and {len(word_scores)}.")
+        raise ValueError(
+            f"need one offset, tag and score per word; got {len(word_offsets)}, "
+            f"{len(word_tags)} and {len(word_scores)}."
+        )
     spans: list[dict] = []
     current: dict | None = None
 
@@ -53,7 +63,7 @@ def bio_spans(text: str, word_offsets: Sequence[tuple[int, int]], word_tags: Seq
         nonlocal current
         if current is not None:
             scores = current.pop("scores")
-            current["text"] = text[current["start"]:current["end"]]
+            current["text"] = text[current["start"] : current["end"]]
             current["score"] = float(sum(scores) / len(scores))
             spans.append(current)
         current = None
@@ -73,3 +83,53 @@ def bio_spans(text: str, word_offsets: Sequence[tuple[int, int]], word_tags: Seq
             close()
     close()
     return spans
+
+
+def word_spans(
+    text: str,
+    word_ids: Sequence[int | None],
+    token_offsets: Sequence[tuple[int, int]],
+    token_scores: np.ndarray,
+    label_names: Sequence[str],
+) -> list[dict]:
+    """Entity spans of one text from its tokens' tag probabilities, read at word level.
+
+    Each word takes the tag (and its probability) of its *first* sub-word token; its character
+    span runs from its first token's start to its last token's end. Tokens whose ``word_ids``
+    entry is None (special tokens, padding) are skipped. Then :func:`bio_spans` joins the words.
+
+    Args:
+        text: the text the tokens came from.
+        word_ids: ``encoding.word_ids(i)`` of a fast tokenizer: the word of each token.
+        token_offsets: each token's (start, end) in ``text`` (``return_offsets_mapping=True``).
+        token_scores: (tokens, tags) probabilities, e.g. a softmax over the model's logits.
+        label_names: the tag of each column of ``token_scores``.
+
+    >>> scores = np.array([[1, 0, 0], [0, 1, 0], [0.2, 0, 0.8], [0, 0, 1], [1, 0, 0]])
+    >>> spans = word_spans("Ada Lovelace", [None, 0, 1, 1, None],
+    ...                    [(0, 0), (0, 3), (4, 8), (8, 12), (0, 0)], scores, ["O", "B-PER", "I-PER"])
+    >>> [(s["label"], s["text"], round(s["score"], 2)) for s in spans]
+    [('PER', 'Ada Lovelace', 0.9)]
+    """
+    token_scores = np.asarray(token_scores)
+    if len(word_ids) != len(token_offsets) or len(word_ids) != len(token_scores):
+        raise ValueError(
+            f"need one word id, offset and score row per token; got {len(word_ids)}, "
+            f"{len(token_offsets)} and {len(token_scores)}."
+        )
+    if token_scores.ndim != 2 or token_scores.shape[1] != len(label_names):
+        raise ValueError(
+            f"token_scores must have one column per tag ({len(label_names)}), got shape {token_scores.shape}."
+        )
+    words: dict[int, list] = {}
+    for position, word in enumerate(word_ids):
+        if word is None:
+            continue
+        start, end = int(token_offsets[position][0]), int(token_offsets[position][1])
+        if word not in words:
+            tag = int(token_scores[position].argmax())
+            words[word] = [start, end, label_names[tag], float(token_scores[position, tag])]
+        else:
+            words[word][1] = end
+    ordered = [words[w] for w in sorted(words)]
+    return bio_spans(text, [(w[0], w[1]) for w in ordered], [w[2] for w in ordered], [w[3] for w in ordered])

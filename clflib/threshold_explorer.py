@@ -1,5 +1,7 @@
 """An interactive threshold explorer (ipywidgets), with a static figure where widgets can't run.
 
+Taught in lesson 03.
+
 Pick a label, move its threshold, and watch precision, recall, F1 and the texts that flip
 change. In a headless run (papermill, CI) there is no one to move a slider, so
 :func:`threshold_explorer` also draws the static curve for the first label.
@@ -15,8 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["LabelView", "explore_label", "threshold_explorer"]
 
 
 @dataclass
@@ -24,11 +32,18 @@ class LabelView:
     """What the explorer shows for one label at one threshold."""
 
     summary: str
-    examples: "pd.DataFrame"
+    examples: pd.DataFrame
 
 
-def explore_label(targets: np.ndarray, scores: np.ndarray, label_names: Sequence[str],
-                  texts: Sequence[str], label: int, threshold: float, k: int = 4) -> LabelView:
+def explore_label(
+    targets: np.ndarray,
+    scores: np.ndarray,
+    label_names: Sequence[str],
+    texts: Sequence[str],
+    label: int,
+    threshold: float,
+    k: int = 4,
+) -> LabelView:
     """Metrics of ``label`` at ``threshold`` and the texts nearest the cut on either side.
 
     The examples are the ``k`` highest-scoring texts just below the threshold and the ``k``
@@ -43,19 +58,28 @@ def explore_label(targets: np.ndarray, scores: np.ndarray, label_names: Sequence
     score = np.asarray(scores, dtype=float)[:, label]
     predicted = score >= threshold
     point = threshold_curve(truth, score, grid=[threshold]).iloc[0]
-    summary = (f"{label_names[label]} at threshold {threshold:.2f}: precision {point['precision']:.2f}, "
-               f"recall {point['recall']:.2f}, F1 {point['f1']:.2f} ({int(point['predicted'])} predicted, "
-               f"{int(truth.sum())} true)")
+    summary = (
+        f"{label_names[label]} at threshold {threshold:.2f}: precision {point['precision']:.2f}, "
+        f"recall {point['recall']:.2f}, F1 {point['f1']:.2f} ({int(point['predicted'])} predicted, "
+        f"{int(truth.sum())} true)"
+    )
     above = np.flatnonzero(predicted)[np.argsort(score[predicted])][:k]
     below = np.flatnonzero(~predicted)[np.argsort(-score[~predicted])][:k]
-    rows = [{"side": side, "score": round(float(score[i]), 3), "has label": bool(truth[i]),
-             "text": texts[i]} for side, ids in (("just above", above), ("just below", below))
-            for i in ids]
+    rows = [
+        {"side": side, "score": round(float(score[i]), 3), "has label": bool(truth[i]), "text": texts[i]}
+        for side, ids in (("just above", above), ("just below", below))
+        for i in ids
+    ]
     return LabelView(summary, pd.DataFrame(rows, columns=["side", "score", "has label", "text"]))
 
 
-def threshold_explorer(targets: np.ndarray, scores: np.ndarray, label_names: Sequence[str],
-                       texts: Sequence[str], thresholds: Sequence[float]):
+def threshold_explorer(
+    targets: np.ndarray,
+    scores: np.ndarray,
+    label_names: Sequence[str],
+    texts: Sequence[str],
+    thresholds: Sequence[float],
+):
     """A label dropdown and a threshold slider over (``targets``, ``scores``) of one split.
 
     Starts at each label's ``thresholds`` value. Returns the widget (display it), or None when
@@ -79,10 +103,17 @@ def threshold_explorer(targets: np.ndarray, scores: np.ndarray, label_names: Seq
     except ImportError:
         return None
 
-    label = widgets.Dropdown(options=[(name, i) for i, name in enumerate(label_names)], value=0,
-                             description="label")
-    threshold = widgets.FloatSlider(value=float(thresholds[0]), min=0.01, max=0.99, step=0.01,
-                                    description="threshold", continuous_update=False)
+    label = widgets.Dropdown(
+        options=[(name, i) for i, name in enumerate(label_names)], value=0, description="label"
+    )
+    threshold = widgets.FloatSlider(
+        value=float(thresholds[0]),
+        min=0.01,
+        max=0.99,
+        step=0.01,
+        description="threshold",
+        continuous_update=False,
+    )
     output = widgets.Output()
 
     def redraw(*_):
@@ -90,9 +121,11 @@ def threshold_explorer(targets: np.ndarray, scores: np.ndarray, label_names: Seq
             output.clear_output(wait=True)
             view = explore_label(targets, scores, label_names, texts, label.value, threshold.value)
             print(view.summary)
-            figure = plots.plot_threshold_curve(threshold_curve(targets[:, label.value],
-                                                                scores[:, label.value]),
-                                                label_names[label.value], threshold.value)
+            figure = plots.plot_threshold_curve(
+                threshold_curve(targets[:, label.value], scores[:, label.value]),
+                label_names[label.value],
+                threshold.value,
+            )
             display(figure)
             plt.close(figure)
             display(view.examples)

@@ -1,5 +1,7 @@
 """Decision thresholds for multi-label classifiers: search them, apply them, ship them.
 
+Taught in lesson 03.
+
 A sigmoid score of 0.5 is only the right cut-off for a label if the model is calibrated *and*
 false positives cost as much as false negatives; for rare labels neither holds. This module
 tunes thresholds on validation data:
@@ -25,8 +27,26 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "THRESHOLDS_FILE",
+    "DEFAULT_GRID",
+    "f1_at_thresholds",
+    "best_global_threshold",
+    "threshold_curve",
+    "LabelThresholds",
+    "best_label_thresholds",
+    "apply_thresholds",
+    "save_thresholds",
+    "SavedThresholds",
+    "load_thresholds",
+]
 
 THRESHOLDS_FILE = "thresholds.json"
 DEFAULT_GRID = np.round(np.arange(0.02, 0.981, 0.01), 2)
@@ -36,8 +56,10 @@ def _check(targets, scores) -> tuple[np.ndarray, np.ndarray]:
     targets = np.asarray(targets)
     scores = np.asarray(scores, dtype=np.float64)
     if targets.ndim != 2 or targets.shape != scores.shape:
-        raise ValueError(f"targets and scores must be (texts, labels) arrays of the same shape, "
-                         f"got {targets.shape} and {scores.shape}.")
+        raise ValueError(
+            f"targets and scores must be (texts, labels) arrays of the same shape, "
+            f"got {targets.shape} and {scores.shape}."
+        )
     if len(targets) == 0:
         raise ValueError("Cannot tune thresholds on zero texts.")
     if not np.isin(targets, (0, 1)).all():
@@ -58,8 +80,9 @@ def f1_at_thresholds(targets: np.ndarray, scores: np.ndarray, thresholds) -> np.
     return _f1((predictions & targets).sum(axis=0), predictions.sum(axis=0), targets.sum(axis=0))
 
 
-def best_global_threshold(targets: np.ndarray, scores: np.ndarray, average: str = "macro",
-                          grid: Sequence[float] = DEFAULT_GRID) -> tuple[float, float]:
+def best_global_threshold(
+    targets: np.ndarray, scores: np.ndarray, average: str = "macro", grid: Sequence[float] = DEFAULT_GRID
+) -> tuple[float, float]:
     """The single cut-off on ``grid`` maximising macro- (or micro-) F1. Returns (threshold, F1).
 
     All grid points are scored at once: a (grid, texts, labels) comparison, chunked so memory
@@ -77,7 +100,7 @@ def best_global_threshold(targets: np.ndarray, scores: np.ndarray, average: str 
     positives = targets.sum(axis=0)
     f1s = []
     for start in range(0, len(grid), chunk):
-        predictions = scores[None] >= grid[start:start + chunk, None, None]
+        predictions = scores[None] >= grid[start : start + chunk, None, None]
         tp = (predictions & targets[None]).sum(axis=1)  # (grid points, labels)
         predicted = predictions.sum(axis=1)
         if average == "macro":
@@ -89,8 +112,9 @@ def best_global_threshold(targets: np.ndarray, scores: np.ndarray, average: str 
     return float(grid[best]), float(f1s[best])
 
 
-def threshold_curve(targets: Sequence[int], scores: Sequence[float],
-                    grid: Sequence[float] = DEFAULT_GRID) -> "pd.DataFrame":
+def threshold_curve(
+    targets: Sequence[int], scores: Sequence[float], grid: Sequence[float] = DEFAULT_GRID
+) -> pd.DataFrame:
     """Precision, recall and F1 of one label at every threshold on ``grid`` (one row each).
 
     >>> threshold_curve([1, 0, 1], [0.9, 0.6, 0.3], grid=[0.5]).round(3).values.tolist()
@@ -107,8 +131,15 @@ def threshold_curve(targets: Sequence[int], scores: Sequence[float],
     precision = np.where(predicted > 0, tp / np.maximum(predicted, 1), 0.0)
     recall = tp / max(1, targets.sum())
     f1 = _f1(tp, predicted, targets.sum())
-    return pd.DataFrame({"threshold": grid, "precision": precision, "recall": recall, "f1": f1,
-                         "predicted": predicted.astype(float)})
+    return pd.DataFrame(
+        {
+            "threshold": grid,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "predicted": predicted.astype(float),
+        }
+    )
 
 
 @dataclass
@@ -126,8 +157,9 @@ class LabelThresholds:
     fallback_threshold: float
 
 
-def best_label_thresholds(targets: np.ndarray, scores: np.ndarray, min_support: int = 5,
-                          fallback_threshold: float = 0.5) -> LabelThresholds:
+def best_label_thresholds(
+    targets: np.ndarray, scores: np.ndarray, min_support: int = 5, fallback_threshold: float = 0.5
+) -> LabelThresholds:
     """For every label, the cut-off that maximises its F1 on (``targets``, ``scores``).
 
     Exact and vectorised: each label's scores are sorted once (descending); predicting the top
@@ -162,8 +194,13 @@ def best_label_thresholds(targets: np.ndarray, scores: np.ndarray, min_support: 
     tuned = positives >= max(1, min_support)
     thresholds = np.where(tuned, thresholds, fallback_threshold)
     validation_f1 = np.where(tuned, best_f1, f1_at_thresholds(targets, scores, thresholds))
-    return LabelThresholds(thresholds=thresholds, validation_f1=validation_f1, support=positives,
-                           tuned=tuned, fallback_threshold=float(fallback_threshold))
+    return LabelThresholds(
+        thresholds=thresholds,
+        validation_f1=validation_f1,
+        support=positives,
+        tuned=tuned,
+        fallback_threshold=float(fallback_threshold),
+    )
 
 
 def apply_thresholds(scores: np.ndarray, thresholds, fallback: str | int | None = None) -> np.ndarray:
@@ -198,8 +235,13 @@ def apply_thresholds(scores: np.ndarray, thresholds, fallback: str | int | None 
     return predictions
 
 
-def save_thresholds(directory: str | Path, thresholds: Sequence[float], label_names: Sequence[str],
-                    fallback: str | int | None = None, note: str = "") -> Path:
+def save_thresholds(
+    directory: str | Path,
+    thresholds: Sequence[float],
+    label_names: Sequence[str],
+    fallback: str | int | None = None,
+    note: str = "",
+) -> Path:
     """Write ``thresholds.json`` into a saved model's folder (label names, thresholds, fallback).
 
     The label names are stored with the thresholds, so loading can check they still match the
@@ -218,8 +260,7 @@ def save_thresholds(directory: str | Path, thresholds: Sequence[float], label_na
         fallback = int(fallback)
     path = Path(directory) / THRESHOLDS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"label_names": list(label_names), "thresholds": thresholds, "fallback": fallback,
-               "note": note}
+    payload = {"label_names": list(label_names), "thresholds": thresholds, "fallback": fallback, "note": note}
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -234,7 +275,9 @@ class SavedThresholds:
     note: str = ""
 
 
-def load_thresholds(directory: str | Path, label_names: Sequence[str] | None = None) -> SavedThresholds | None:
+def load_thresholds(
+    directory: str | Path, label_names: Sequence[str] | None = None
+) -> SavedThresholds | None:
     """Read ``thresholds.json`` from a model folder (None if there is none).
 
     With ``label_names`` (the model's labels, in id order), a mismatch raises a ValueError
@@ -244,10 +287,15 @@ def load_thresholds(directory: str | Path, label_names: Sequence[str] | None = N
     if not path.exists():
         return None
     payload = json.loads(path.read_text(encoding="utf-8"))
-    saved = SavedThresholds(label_names=list(payload["label_names"]),
-                            thresholds=np.asarray(payload["thresholds"], dtype=float),
-                            fallback=payload.get("fallback"), note=payload.get("note", ""))
+    saved = SavedThresholds(
+        label_names=list(payload["label_names"]),
+        thresholds=np.asarray(payload["thresholds"], dtype=float),
+        fallback=payload.get("fallback"),
+        note=payload.get("note", ""),
+    )
     if label_names is not None and list(label_names) != saved.label_names:
-        raise ValueError(f"{path} was saved for labels {saved.label_names[:5]}..., but the model "
-                         f"has {list(label_names)[:5]}...: re-tune the thresholds for this model.")
+        raise ValueError(
+            f"{path} was saved for labels {saved.label_names[:5]}..., but the model "
+            f"has {list(label_names)[:5]}...: re-tune the thresholds for this model."
+        )
     return saved

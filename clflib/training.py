@@ -1,5 +1,8 @@
 """Tokenize, then build TrainingArguments and the Trainer from a profile: the one place that does.
 
+Taught in lesson 01 (the Trainer, in full); lessons 02 and 03 train several models each with
+:func:`fine_tune`, and lesson 08 and the benchmarks train through it too.
+
 Tutorials drift because every notebook repeats the Trainer boilerplate against an API that keeps
 moving (``evaluation_strategy`` became ``eval_strategy``, ``tokenizer=`` became
 ``processing_class=``, ``warmup_ratio`` folded into ``warmup_steps``). Here it is written once,
@@ -19,9 +22,24 @@ from typing import Any
 
 from clflib.profiles import Profile, resolve_precision
 
+__all__ = [
+    "tokenize_dataset",
+    "make_training_args",
+    "is_head_parameter",
+    "make_trainer",
+    "fine_tune",
+    "training_history",
+    "HEAD_MODULES",
+]
 
-def tokenize_dataset(dataset, tokenizer, text_columns: Sequence[str] = ("text",),
-                     max_length: int = 128, label_column: str | None = "label"):
+
+def tokenize_dataset(
+    dataset,
+    tokenizer,
+    text_columns: Sequence[str] = ("text",),
+    max_length: int = 128,
+    label_column: str | None = "label",
+):
     """Tokenize a Dataset or DatasetDict for training, without padding.
 
     Padding happens later, per batch (dynamic padding), so short batches stay short. The label
@@ -47,17 +65,23 @@ def tokenize_dataset(dataset, tokenizer, text_columns: Sequence[str] = ("text",)
     return encoded
 
 
-def make_training_args(profile: Profile, output_dir: str | Path, *, train_size: int | None = None,
-                       metric_for_best_model: str = "f1", greater_is_better: bool = True,
-                       seed: int = 42, **overrides: Any):
+def make_training_args(
+    profile: Profile,
+    output_dir: str | Path,
+    *,
+    train_size: int | None = None,
+    metric_for_best_model: str = "f1",
+    greater_is_better: bool = True,
+    seed: int = 42,
+    **overrides: Any,
+):
     """TrainingArguments for ``profile`` (transformers 5 names), with optional overrides.
 
     ``train_size`` (rows in the training set) sets the logging interval to about five logs per
     epoch, so the learning curve has points without flooding the output.
     """
-    from transformers import TrainingArguments
-
     import torch
+    from transformers import TrainingArguments
 
     precision = resolve_precision(profile)
     logging_steps = 10
@@ -137,11 +161,16 @@ def _ordered_trainer_class():
                     groups.setdefault((is_head_parameter(name), name in decay), []).append(parameter)
             optimizer_cls, optimizer_kwargs = self.get_optimizer_cls_and_kwargs(self.args, model)
             self.optimizer = optimizer_cls(
-                [{"params": params,
-                  "lr": self.head_learning_rate if head else self.args.learning_rate,
-                  "weight_decay": self.args.weight_decay if decays else 0.0}
-                 for (head, decays), params in groups.items()],
-                **optimizer_kwargs)
+                [
+                    {
+                        "params": params,
+                        "lr": self.head_learning_rate if head else self.args.learning_rate,
+                        "weight_decay": self.args.weight_decay if decays else 0.0,
+                    }
+                    for (head, decays), params in groups.items()
+                ],
+                **optimizer_kwargs,
+            )
             return self.optimizer
 
         def _get_eval_sampler(self, eval_dataset):
@@ -155,19 +184,31 @@ def _ordered_trainer_class():
     return OrderedEvalTrainer
 
 
-def make_trainer(model, tokenizer, train_dataset, eval_dataset, profile: Profile,
-                 output_dir: str | Path, *, compute_metrics: Callable | None = None,
-                 metric_for_best_model: str = "f1", early_stopping: bool = True,
-                 callbacks: list | None = None, seed: int = 42, loss: Callable | None = None,
-                 train_sampler=None, head_learning_rate: float | None = None,
-                 **training_overrides: Any):
+def make_trainer(
+    model,
+    tokenizer,
+    train_dataset,
+    eval_dataset,
+    profile: Profile,
+    output_dir: str | Path,
+    *,
+    compute_metrics: Callable | None = None,
+    metric_for_best_model: str = "f1",
+    early_stopping: bool = True,
+    callbacks: list | None = None,
+    seed: int = 42,
+    loss: Callable | None = None,
+    train_sampler=None,
+    head_learning_rate: float | None = None,
+    **training_overrides: Any,
+):
     """A transformers Trainer wired the course's way.
 
     Evaluation and ``predict`` return rows in the dataset's order (see
     :func:`_ordered_trainer_class`), so predictions line up with the texts.
 
     Args:
-        model, tokenizer: from :mod:`clflib.resources`.
+        model, tokenizer: from :mod:`clflib.models`.
         train_dataset, eval_dataset: tokenized (see :func:`tokenize_dataset`).
         profile: sizes and optimisation settings (see :mod:`clflib.profiles`).
         compute_metrics: e.g. :func:`clflib.metrics.make_compute_metrics`; it must produce
@@ -185,9 +226,14 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset, profile: Profile
     """
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback
 
-    args = make_training_args(profile, output_dir, train_size=len(train_dataset),
-                              metric_for_best_model=metric_for_best_model, seed=seed,
-                              **training_overrides)
+    args = make_training_args(
+        profile,
+        output_dir,
+        train_size=len(train_dataset),
+        metric_for_best_model=metric_for_best_model,
+        seed=seed,
+        **training_overrides,
+    )
     # Tensor cores like shapes that are multiples of 8; on a CPU that only adds padding.
     multiple = 8 if (args.bf16 or args.fp16) else None
     collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=multiple)
@@ -209,7 +255,46 @@ def make_trainer(model, tokenizer, train_dataset, eval_dataset, profile: Profile
     )
 
 
-def training_history(trainer) -> "Any":
+def fine_tune(
+    model_name: str,
+    label_names: Sequence[str],
+    tokenizer,
+    train_dataset,
+    eval_dataset,
+    profile: Profile,
+    output_dir: str | Path,
+    *,
+    seed: int = 42,
+    problem_type: str | None = None,
+    device=None,
+    **trainer_options: Any,
+):
+    """Seed, load a fresh classifier for ``label_names``, build the course's Trainer and train it.
+
+    The same steps lesson 01 writes out one by one; lessons that train several models (one per
+    loss, sampler or label set) call this so every model starts from the same pretrained weights
+    and the same seed. ``trainer_options`` go to :func:`make_trainer` (``compute_metrics``,
+    ``metric_for_best_model``, ``loss``, ``train_sampler``, ``head_learning_rate``, ...).
+    Returns the trained Trainer (its model is the best checkpoint).
+
+    >>> trainer = fine_tune("minilm", ["neg", "pos"], tokenizer, encoded["train"],
+    ...                     encoded["validation"], profile, "runs/sentiment")  # doctest: +SKIP
+    """
+    from clflib.environment import seed_everything
+    from clflib.models import load_sequence_classifier
+
+    seed_everything(seed)
+    model = load_sequence_classifier(model_name, label_names, problem_type=problem_type)
+    if device is not None:
+        model.to(device)
+    trainer = make_trainer(
+        model, tokenizer, train_dataset, eval_dataset, profile, output_dir, seed=seed, **trainer_options
+    )
+    trainer.train()
+    return trainer
+
+
+def training_history(trainer) -> Any:
     """The Trainer's log as two tables: training loss by step, and evaluation metrics by epoch.
 
     Returns ``(train_log, eval_log)`` as pandas DataFrames.

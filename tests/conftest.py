@@ -1,4 +1,5 @@
-"""Shared fixtures: offline mode, a tiny random BERT for fast code-path tests, data folders."""
+"""Shared fixtures: offline mode, a tiny random BERT for fast code-path tests, data folders,
+and the lesson runs of this session (each run once, its seconds printed at the end)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,21 @@ for _name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
     os.environ[_name] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# `make test` runs two pytest-xdist workers on the course's 2 cores: each worker (and every
+# kernel and subprocess it starts) gets its share of the threads, set before torch is imported.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[_name] = str(max(1, (os.cpu_count() or 1) // _WORKERS))
 
-import pytest  # noqa: E402
+import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def minilm_tokenizer():
-    from clflib.resources import load_tokenizer
+    from clflib.models import load_tokenizer
 
     return load_tokenizer("minilm")
 
@@ -63,10 +70,18 @@ def no_data_dir(monkeypatch):
 def _tiny_bert_config(tokenizer, names, **extra):
     from transformers import BertConfig
 
-    return BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
-                      num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
-                      num_labels=len(names), id2label=dict(enumerate(names)),
-                      label2id={n: i for i, n in enumerate(names)}, **extra)
+    return BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        num_labels=len(names),
+        id2label=dict(enumerate(names)),
+        label2id={n: i for i, n in enumerate(names)},
+        **extra,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -118,3 +133,88 @@ def tiny_ner_model_dir_factory(tmp_path_factory, minilm_tokenizer):
         return made[force_tag]
 
     return make
+
+
+# --- lesson runs: each (lesson, profile) executed once per session ---------------------------
+
+_LESSON_RUNS: dict = {}
+
+
+@pytest.fixture(scope="session")
+def lesson_runs():
+    """``run(lesson, profile)``: the lesson's smoke run ("smoke") or CI-budget run ("cpu").
+
+    Runs are cached for the session. Parameters named in ``lesson.ci_uses`` are filled from the
+    providing lesson's run in the same profile (run first if it has not run yet).
+    """
+    from clflib.course import RUNS_DIR
+    from clflib.course.lessons import get_lesson
+    from clflib.course.runner import run_and_verify
+
+    def run(lesson, profile: str):
+        key = (lesson.slug, profile)
+        if key not in _LESSON_RUNS:
+            parameters = dict(lesson.smoke if profile == "smoke" else lesson.ci_budget)
+            for name, (provider, relative) in lesson.ci_uses.items():
+                provided = run(get_lesson(provider), profile)
+                path = provided.output_dir / relative
+                if not path.exists():
+                    pytest.fail(
+                        f"{lesson.slug} needs {relative} from {provider}'s {profile} run, "
+                        f"which did not write it: {provided.explain()}"
+                    )
+                parameters[name] = str(path)
+            _LESSON_RUNS[key] = run_and_verify(
+                lesson, profile, RUNS_DIR / "tests" / profile, parameters, timeout=900
+            )
+        return _LESSON_RUNS[key]
+
+    return run
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Every lesson run's seconds, so the test budget's growth shows in each CI log.
+
+    Under xdist each worker writes its runs to runs/tests/lesson_seconds/<worker>.json and the
+    controller prints them all.
+    """
+    import json
+
+    from clflib.course import RUNS_DIR
+
+    folder = RUNS_DIR / "tests" / "lesson_seconds"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is not None:  # a worker: leave the numbers for the controller
+        return
+    runs = {key: (run.seconds, run.ok) for key, run in _LESSON_RUNS.items()}
+    if folder.is_dir():
+        for path in folder.glob("*.json"):
+            runs.update(
+                {(slug, profile): tuple(value) for slug, profile, *value in json.loads(path.read_text())}
+            )
+            path.unlink()
+    if not runs:
+        return
+    terminalreporter.write_sep("-", "lesson runs (seconds; budget: smoke + CI budget <= 180 a lesson)")
+    for slug in sorted({slug for slug, _ in runs}):
+        smoke, budget = runs.get((slug, "smoke")), runs.get((slug, "cpu"))
+        cells = [f"{r[0]:6.1f}{'' if r[1] else ' FAILED'}" if r else "     -" for r in (smoke, budget)]
+        total = sum(r[0] for r in (smoke, budget) if r)
+        terminalreporter.write_line(
+            f"{slug:<32} smoke {cells[0]}   CI budget {cells[1]}   together {total:6.1f}"
+        )
+
+
+def pytest_sessionfinish(session):
+    """An xdist worker hands its lesson runs' seconds to the controller (see above)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None or not _LESSON_RUNS:
+        return
+    import json
+
+    from clflib.course import RUNS_DIR
+
+    folder = RUNS_DIR / "tests" / "lesson_seconds"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [[slug, profile, run.seconds, run.ok] for (slug, profile), run in _LESSON_RUNS.items()]
+    (folder / f"{worker}.json").write_text(json.dumps(rows))

@@ -17,8 +17,13 @@ def load(name):
 
 
 def arm(name, seconds, curve):
-    return {"arm": name, "training_seconds": seconds, "padded_tokens": 1000 * seconds,
-            "final_test_accuracy": curve[-1][2], "accuracy_curve": curve}
+    return {
+        "arm": name,
+        "training_seconds": seconds,
+        "padded_tokens": 1000 * seconds,
+        "final_test_accuracy": curve[-1][2],
+        "accuracy_curve": curve,
+    }
 
 
 def test_train_speed_ratios_are_over_the_classic_arm_of_the_same_run():
@@ -39,13 +44,32 @@ def test_train_speed_ratios_are_over_the_classic_arm_of_the_same_run():
 def test_inference_benchmark_runs_end_to_end(real_data_dir, tiny_model_dir, tmp_path, capsys):
     inference_speed = load("inference_speed")
     output = tmp_path / "inference.json"
-    assert inference_speed.main(["--model-dir", str(tiny_model_dir), "--texts", "40",
-                                 "--latency-texts", "3", "--repeats", "1",
-                                 "--output", str(output)]) == 0
+    assert (
+        inference_speed.main(
+            [
+                "--model-dir",
+                str(tiny_model_dir),
+                "--texts",
+                "40",
+                "--latency-texts",
+                "3",
+                "--repeats",
+                "1",
+                "--output",
+                str(output),
+            ]
+        )
+        == 0
+    )
     result = json.loads(output.read_text())
     rows = {r["configuration"]: r for r in result["configurations"]}
-    assert list(rows)[:5] == ["pipeline default", "pipeline batch 32", "Predictor fp32",
-                              "Predictor int8", "Predictor ONNX"]
+    assert list(rows)[:5] == [
+        "pipeline default",
+        "pipeline batch 32",
+        "Predictor fp32",
+        "Predictor int8",
+        "Predictor ONNX",
+    ]
     assert rows["pipeline default"]["speedup"] == 1.0
     # one fp32 model served three ways decides the same
     assert rows["Predictor fp32"]["accuracy"] == rows["pipeline default"]["accuracy"]

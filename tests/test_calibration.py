@@ -29,10 +29,13 @@ def test_a_calibrated_model_has_near_zero_ece_and_temperature_one():
 def test_over_confidence_is_found_and_undone():
     logits, labels = calibrated_logits()
     over_confident = 3.0 * logits  # the same ranking, three times too sure
-    before = calibration.expected_calibration_error(calibration.softmax_with_temperature(over_confident), labels)
+    before = calibration.expected_calibration_error(
+        calibration.softmax_with_temperature(over_confident), labels
+    )
     temperature = calibration.fit_temperature(over_confident, labels)
     after = calibration.expected_calibration_error(
-        calibration.softmax_with_temperature(over_confident, temperature), labels)
+        calibration.softmax_with_temperature(over_confident, temperature), labels
+    )
     assert temperature == pytest.approx(3.0, rel=0.05)
     assert before > 0.1 and after < 0.02
 
@@ -53,12 +56,15 @@ def test_reliability_table_counts_every_text_once_and_reports_bin_accuracy():
     assert top["confidence"] == pytest.approx(0.935)
 
 
-@pytest.mark.parametrize("probabilities, labels, message", [
-    (np.array([[2.0, -1.0], [0.5, 0.1]]), [0, 1], "not logits"),
-    (np.array([[0.6, 0.4]]), [0, 1], "one label per row"),
-    (np.array([[0.6, 0.4]]), [2], "class indices"),
-    (np.array([0.6, 0.4]), [0], "(texts, classes)"),
-])
+@pytest.mark.parametrize(
+    "probabilities, labels, message",
+    [
+        (np.array([[2.0, -1.0], [0.5, 0.1]]), [0, 1], "not logits"),
+        (np.array([[0.6, 0.4]]), [0, 1], "one label per row"),
+        (np.array([[0.6, 0.4]]), [2], "class indices"),
+        (np.array([0.6, 0.4]), [0], "(texts, classes)"),
+    ],
+)
 def test_bad_input_says_what_is_wrong(probabilities, labels, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         calibration.expected_calibration_error(probabilities, labels)

@@ -2,25 +2,32 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from clflib import course
+from clflib.course import NOTEBOOKS_DIR, PROJECT_ROOT, RUNS_DIR, runner
+from clflib.course.lessons import LESSONS, Lesson, get_lesson
 
-KERNEL_META = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-               "language_info": {"name": "python"}}
+KERNEL_META = {
+    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+    "language_info": {"name": "python"},
+}
 
 
 def write_notebook(path, body):
-    cells = [new_code_cell('METRICS_PATH = "m.json"\nVALUE = 1', metadata={"tags": ["parameters"]}),
-             new_code_cell(body)]
+    cells = [
+        new_code_cell('METRICS_PATH = "m.json"\nVALUE = 1', metadata={"tags": ["parameters"]}),
+        new_code_cell(body),
+    ]
     nbformat.write(new_notebook(cells=cells, metadata=KERNEL_META), path)
     return path
 
 
 @pytest.mark.notebook
 def test_run_lesson_passes_parameters_and_reads_metrics(tmp_path):
-    nb = write_notebook(tmp_path / "ok.ipynb",
-                        "from clflib.reporting import write_metrics\n"
-                        "write_metrics(METRICS_PATH, {'value': VALUE, 'flag': FLAG})")
-    run = course.run_lesson(nb, tmp_path / "out", {"VALUE": 41, "FLAG": False}, timeout=120)
+    nb = write_notebook(
+        tmp_path / "ok.ipynb",
+        "from clflib.course.reporting import write_metrics\n"
+        "write_metrics(METRICS_PATH, {'value': VALUE, 'flag': FLAG})",
+    )
+    run = runner.run_lesson(nb, tmp_path / "out", {"VALUE": 41, "FLAG": False}, timeout=120)
     assert run.ok, run.error
     assert run.metrics == {"value": 41, "flag": False}  # a bool stays a bool
     assert run.executed_notebook.is_file() and run.seconds > 0
@@ -33,36 +40,100 @@ def test_a_failing_lesson_keeps_its_executed_copy_and_says_why(tmp_path):
     stale = out / "bad.metrics.json"
     stale.parent.mkdir(parents=True)
     stale.write_text('{"test_accuracy": 1.0}')
-    run = course.run_lesson(nb, out, {}, timeout=120)
+    run = runner.run_lesson(nb, out, {}, timeout=120)
     assert not run.ok and "boom in cell 2" in run.error and run.metrics == {}
     assert run.executed_notebook.is_file() and not stale.exists()
-    assert "FAILED" in course.format_runs([run], "smoke")
+    assert "FAILED" in runner.format_runs([run], "smoke")
 
 
 def test_readme_table_is_up_to_date():
-    readme = (course.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    assert course.readme_table() in readme, "run: python -m clflib.course readme-table"
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert runner.readme_table() in readme, "run: python -m clflib.course readme-table"
 
 
 def test_every_lesson_has_a_notebook_and_every_notebook_a_lesson():
-    listed = {lesson.notebook.name for lesson in course.LESSONS}
-    on_disk = {p.name for p in course.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")}
+    listed = {lesson.notebook.name for lesson in LESSONS}
+    on_disk = {p.name for p in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")}
     assert listed == on_disk
 
 
 def test_format_runs_shows_key_metrics():
-    run = course.LessonRun("01_binary_sentiment", course.RUNS_DIR, course.RUNS_DIR, 12.3,
-                           {"test_accuracy": 0.81234, "dataset": "rotten_tomatoes"})
-    text = course.format_runs([run], "cpu")
+    run = runner.LessonRun(
+        "01_binary_sentiment",
+        RUNS_DIR,
+        RUNS_DIR,
+        12.3,
+        {"test_accuracy": 0.81234, "dataset": "rotten_tomatoes"},
+    )
+    text = runner.format_runs([run], "cpu")
     assert "test_accuracy=0.8123" in text and "rotten_tomatoes" in text and "ok" in text
 
 
 def test_cli_prints_the_readme_table(capsys):
-    assert course.main(["readme-table"]) == 0
-    assert capsys.readouterr().out.strip() == course.readme_table()
+    assert runner.main(["readme-table"]) == 0
+    assert capsys.readouterr().out.strip() == runner.readme_table()
 
 
 def test_cli_refuses_an_unknown_lesson(capsys):
     with pytest.raises(SystemExit):
-        course.main(["run", "--profile", "smoke", "--lessons", "99"])
-    assert "no lesson matches" in capsys.readouterr().err
+        runner.main(["run", "--profile", "smoke", "--lessons", "99"])
+    assert "Unknown lesson '99'" in capsys.readouterr().err
+
+
+def toy_lesson(**fields):
+    def claims(m, real, claim):
+        claim(m["accuracy"] > m["baseline"], "the model must beat its baseline")
+
+    return Lesson(
+        slug="99_toy",
+        title="Toy",
+        dataset="toy",
+        real_dataset="toy",
+        teaches="",
+        key_metrics=("accuracy",),
+        floors={"accuracy": 0.8},
+        smoke_floors={"accuracy": 0.5},
+        claims=claims,
+        **fields,
+    )
+
+
+def test_verify_checks_the_dataset_floors_and_claims():
+    lesson = toy_lesson()
+    assert lesson.verify({"dataset": "toy", "accuracy": 0.9, "baseline": 0.5}, real=True) == []
+    assert lesson.verify({"dataset": "toy", "accuracy": 0.7, "baseline": 0.75}, real=True) == [
+        "accuracy = 0.7 is below its floor 0.8",
+        "the model must beat its baseline",
+    ]
+    # a smoke run is judged on the support inbox and its own floors
+    assert lesson.verify({"dataset": "support_inbox", "accuracy": 0.6, "baseline": 0.5}, real=False) == []
+    # a real-data run that fell back to the inbox fails, whatever its numbers
+    fell_back = lesson.verify({"dataset": "support_inbox", "accuracy": 1.0, "baseline": 0.0}, real=True)
+    assert len(fell_back) == 1 and "expected 'toy'" in fell_back[0] and "CLFLIB_DATA_DIR" in fell_back[0]
+    assert lesson.verify({"dataset": "toy", "accuracy": 0.9}, real=True) == [
+        "baseline: missing from the metrics"
+    ]
+
+
+def test_a_run_with_a_failed_claim_is_not_ok():
+    run = runner.LessonRun(
+        "01_binary_sentiment",
+        RUNS_DIR,
+        RUNS_DIR,
+        1.0,
+        {"dataset": "support_inbox"},
+        failed_claims=["too low"],
+    )
+    assert not run.ok and run.explain() == "claims not met: too low"
+    assert "FAILED" in runner.format_runs([run], "smoke") and "too low" in runner.format_runs([run], "smoke")
+
+
+def test_every_lesson_declares_its_budget_and_floors():
+    for lesson in LESSONS:
+        assert lesson.ci_budget, f"{lesson.slug}: no CI budget"
+        assert lesson.floors, f"{lesson.slug}: no real-data floors"
+        assert lesson.claims is not None, f"{lesson.slug}: no claims"
+        assert set(lesson.key_metrics) and lesson.cpu_results
+    assert get_lesson("08") is get_lesson("08_production_inference")
+    with pytest.raises(ValueError, match="Unknown lesson"):
+        get_lesson("42")

@@ -11,8 +11,9 @@ from clflib.profiles import get_profile
 @pytest.fixture()
 def fake_data_dir(tmp_path, monkeypatch):
     """A CLFLIB_DATA_DIR with a tiny rotten_tomatoes in the Hub twin's schema."""
-    features = datasets.Features({"text": datasets.Value("string"),
-                                  "label": datasets.ClassLabel(names=["neg", "pos"])})
+    features = datasets.Features(
+        {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=["neg", "pos"])}
+    )
     folder = tmp_path / "rotten_tomatoes"
     folder.mkdir()
     for split, n in (("train", 8), ("validation", 4), ("test", 4)):
@@ -57,17 +58,27 @@ def test_smoke_profile_always_uses_the_inbox(fake_data_dir):
     assert used == "rotten_tomatoes"
 
 
-@pytest.mark.parametrize("config, columns", [
-    ("sentiment", ["text", "label"]), ("sentiment_binary", ["text", "label"]),
-    ("intent", ["text", "intent", "domain"]), ("tags", ["text", "labels"]),
-    ("all", ["id", "text", "sentiment", "intent", "tags"]),
-])
+@pytest.mark.parametrize(
+    "config, columns",
+    [
+        ("sentiment", ["text", "label"]),
+        ("sentiment_binary", ["text", "label"]),
+        ("intent", ["text", "intent", "domain"]),
+        ("tags", ["text", "labels"]),
+        ("all", ["id", "text", "sentiment", "intent", "tags"]),
+    ],
+)
 def test_support_inbox_configs_mirror_the_real_schemas(config, columns):
     ds = data.load_dataset("support_inbox", config)
     assert list(ds) == ["train", "validation", "test"]
     assert ds["train"].column_names == columns
-    label_column = {"sentiment": "label", "sentiment_binary": "label", "intent": "intent",
-                    "tags": "labels", "all": "intent"}[config]
+    label_column = {
+        "sentiment": "label",
+        "sentiment_binary": "label",
+        "intent": "intent",
+        "tags": "labels",
+        "all": "intent",
+    }[config]
     assert len(data.label_names(ds["train"], label_column)) >= 2
 
 
@@ -117,8 +128,11 @@ def test_subsample_none_or_large_returns_the_same_rows():
 
 
 def test_validation_split_is_carved_from_train_without_overlap():
-    ds = datasets.DatasetDict(train=datasets.Dataset.from_dict(
-        {"text": [f"t{i}" for i in range(100)], "label": [i % 4 for i in range(100)]}))
+    ds = datasets.DatasetDict(
+        train=datasets.Dataset.from_dict(
+            {"text": [f"t{i}" for i in range(100)], "label": [i % 4 for i in range(100)]}
+        )
+    )
     out = data.ensure_validation_split(ds, fraction=0.2)
     assert len(out["train"]) == 80 and len(out["validation"]) == 20
     assert not set(out["train"]["text"]) & set(out["validation"]["text"])

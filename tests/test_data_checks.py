@@ -58,7 +58,9 @@ def test_leakage_summary_by_size_of_the_overlap():
 
     small = pd.DataFrame({"splits": ["train", "train & test"], "shared": [3, 1], "share": [0.0, 0.001]})
     large = pd.DataFrame({"splits": ["train & test"], "shared": [40], "share": [0.04]})
-    assert "rounding error" in data_checks.leakage_summary(small) and "**1**" in data_checks.leakage_summary(small)
+    assert "rounding error" in data_checks.leakage_summary(small) and "**1**" in data_checks.leakage_summary(
+        small
+    )
     assert "inflate" in data_checks.leakage_summary(large)
 
 
@@ -67,8 +69,9 @@ def test_drop_shared_texts_removes_normalised_matches_only():
 
     from clflib.data_checks import drop_shared_texts
 
-    evaluation = Dataset.from_dict({"text": ["Great film!", "great  FILM", "a new text", "other"],
-                                    "label": [1, 1, 0, 0]})
+    evaluation = Dataset.from_dict(
+        {"text": ["Great film!", "great  FILM", "a new text", "other"], "label": [1, 1, 0, 0]}
+    )
     train = Dataset.from_dict({"text": ["great film", "something else"]})
     kept, dropped = drop_shared_texts(evaluation, train)
     assert dropped == 2 and list(kept["text"]) == ["a new text", "other"]

@@ -5,7 +5,7 @@ helpers. The slow ones (marked ``notebook``) build every set with ``otter assign
 folder (which grades the solutions and fails unless they get full marks), check that the committed
 student versions match the build, run a learner's session (answers typed into the student
 notebook, ``grader.check`` and ``grader.check_all`` in a Jupyter kernel), and grade a folder per
-set into a gradebook: the solution notebook and the learner's hand-in (full marks), the
+set into a gradebook: the learner's hand-in (full marks), the
 unanswered student notebook (zero on every auto-graded question), and broken submissions (an
 exception, deleted cells, a file that is not a notebook, an infinite loop in a cell, a notebook
 that hangs past the time limit, another set's notebook), each with a readable reason.
@@ -17,20 +17,23 @@ import csv
 import re
 import shutil
 import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from clflib import exercises, grading
-from clflib.course import PROJECT_ROOT, REPOSITORY
+from clflib.course import PROJECT_ROOT, REPOSITORY, exercises, gradebook
 
 SETS = exercises.exercise_sets()
 BY_SLUG = {exercise.slug: exercise for exercise in SETS}
 IDS = [exercise.slug for exercise in SETS]
-WRITTEN_ANSWER = ("70% of the messages are negative, so answering 'negative' every time already "
-                  "scores 0.70 accuracy while missing 8 of the 10 positive messages.")
+WRITTEN_ANSWER = (
+    "70% of the messages are negative, so answering 'negative' every time already "
+    "scores 0.70 accuracy while missing 8 of the 10 positive messages."
+)
 
 
 def read(path) -> nbformat.NotebookNode:
@@ -42,10 +45,11 @@ def code_cells(nb):
 
 
 def is_answer_cell(cell) -> bool:
-    return grading.ANSWER_CELL_TAG in cell.get("metadata", {}).get("tags", [])
+    return gradebook.ANSWER_CELL_TAG in cell.get("metadata", {}).get("tags", [])
 
 
 # --- the masters and the committed student versions (fast) ---------------------------------
+
 
 def test_the_course_has_its_exercise_sets():
     assert {"01_binary_sentiment", "02_multiclass_imbalance", "03_multilabel", "quiz"} <= set(BY_SLUG)
@@ -106,19 +110,30 @@ def test_quiz_has_ten_one_point_questions_and_states_its_pass_mark():
 def test_exercise_01_questions_and_points():
     exercise = BY_SLUG["01_binary_sentiment"]
     assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
-        ("q1", 2, False), ("q2", 3, False), ("q3", 3, False), ("q3_explain", 1, True)]
+        ("q1", 2, False),
+        ("q2", 3, False),
+        ("q3", 3, False),
+        ("q3_explain", 1, True),
+    ]
 
 
 def test_exercise_02_questions_and_points():
     exercise = BY_SLUG["02_multiclass_imbalance"]
     assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
-        ("q1", 2, False), ("q2", 2, False), ("q3", 3, False), ("q3_explain", 1, True)]
+        ("q1", 2, False),
+        ("q2", 2, False),
+        ("q3", 3, False),
+        ("q3_explain", 1, True),
+    ]
 
 
 def test_exercise_03_questions_and_points():
     exercise = BY_SLUG["03_multilabel"]
     assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
-        ("q1", 3, False), ("q2", 2, False), ("q3", 1, True)]
+        ("q1", 3, False),
+        ("q2", 2, False),
+        ("q3", 1, True),
+    ]
 
 
 def test_exercise_02_hidden_baseline_is_a_measured_number():
@@ -137,8 +152,13 @@ def test_readme_covers_learners_instructors_and_authors():
         relative = exercise.student_notebook.relative_to(PROJECT_ROOT).as_posix()
         assert relative in readme
         assert f"colab.research.google.com/github/{REPOSITORY}/blob/main/{relative}" in readme
-    for phrase in ("make grade EXERCISE=", "make exercises", 'grader.check("q1")',
-                   "grader.check_all()", "exercises/NN_topic/"):
+    for phrase in (
+        "make grade EXERCISE=",
+        "make exercises",
+        'grader.check("q1")',
+        "grader.check_all()",
+        "exercises/NN_topic/",
+    ):
         assert phrase in readme
 
 
@@ -146,10 +166,11 @@ def test_makefile_has_the_exercise_targets_and_keeps_make_test():
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert re.search(r"^exercises: setup$", makefile, re.M)
     assert re.search(r"^grade: setup$", makefile, re.M)
-    assert "$(PY) -m pytest" in makefile and "clflib.grading grade" in makefile
+    assert "$(PY) -m pytest" in makefile and "clflib.course.gradebook grade" in makefile
 
 
 # --- reading masters, and the gradebook helpers (fast) -------------------------------------
+
 
 def test_unknown_set_names_the_available_ones():
     with pytest.raises(ValueError, match="Available sets: .*quiz"):
@@ -177,24 +198,27 @@ def test_assignment_name_must_match_the_folder(tmp_path):
 
 def test_find_submissions_explains_an_empty_or_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError):
-        grading.find_submissions(tmp_path / "missing")
+        gradebook.find_submissions(tmp_path / "missing")
     (tmp_path / "work.zip").write_bytes(b"")
     with pytest.raises(ValueError, match="No .ipynb files"):
-        grading.find_submissions(tmp_path)
+        gradebook.find_submissions(tmp_path)
 
 
 def test_gradebook_rows_total_percent_and_pass_mark():
     quiz = BY_SLUG["quiz"]
     names = [q.name for q in quiz.questions]
-    seven = grading.SubmissionGrade("a.ipynb", {n: float(i < 7) for i, n in enumerate(names)})
-    six = grading.SubmissionGrade("b.ipynb", {n: float(i < 6) for i, n in enumerate(names)},
-                                  reasons=["q07 0/1: AssertionError: not the right number"])
-    rows = grading.gradebook_rows([seven, six], quiz)
+    seven = gradebook.SubmissionGrade("a.ipynb", {n: float(i < 7) for i, n in enumerate(names)})
+    six = gradebook.SubmissionGrade(
+        "b.ipynb",
+        {n: float(i < 6) for i, n in enumerate(names)},
+        reasons=["q07 0/1: AssertionError: not the right number"],
+    )
+    rows = gradebook.gradebook_rows([seven, six], quiz)
     assert [r["total"] for r in rows] == ["7", "6"] and rows[0]["possible"] == "10"
     assert [r["percent"] for r in rows] == ["70.0", "60.0"]
     assert [r["passed"] for r in rows] == ["yes", "no"]
     assert rows[1]["reason"].startswith("q07 0/1")
-    assert list(rows[0]) == grading.gradebook_columns(quiz)
+    assert list(rows[0]) == gradebook.gradebook_columns(quiz)
 
 
 def test_an_unreadable_file_scores_zero_without_running_anything(tmp_path):
@@ -203,54 +227,60 @@ def test_an_unreadable_file_scores_zero_without_running_anything(tmp_path):
     bad.write_text("{ this is not json")
     fake_zip = tmp_path / "autograder.zip"
     fake_zip.write_bytes(b"")
-    grade = grading.grade_submission(bad, exercise, fake_zip)
+    grade = gradebook.grade_submission(bad, exercise, fake_zip)
     assert grade.total == 0 and "not a readable notebook" in grade.reasons[0]
     with pytest.raises(ValueError, match="positive"):
-        grading.grade_submission(bad, exercise, fake_zip, timeout=0)
+        gradebook.grade_submission(bad, exercise, fake_zip, timeout=0)
 
 
 def test_handout_comparison_reports_deleted_cells_and_untouched_answers():
     exercise = BY_SLUG["01_binary_sentiment"]
     template = {cell.id: cell for cell in read(exercise.student_notebook).cells}
     untouched = read(exercise.student_notebook)
-    assert grading.compare_with_handout(untouched, template) == [
-        f"unanswered: none of the {sum(map(is_answer_cell, untouched.cells))} answer cells "
-        f"was changed"]
+    assert gradebook.compare_with_handout(untouched, template) == [
+        f"unanswered: none of the {sum(map(is_answer_cell, untouched.cells))} answer cells was changed"
+    ]
     edited = read(exercise.student_notebook)
     edited.cells = [c for c in edited.cells if c.id != "q1-answer"]
     next(c for c in edited.cells if c.id == "q3-answer").source = "q3_macro_f1 = 0.5"
-    assert grading.compare_with_handout(edited, template) == [
-        '1 handed-out cell(s) deleted: "id2label = ..."']
+    assert gradebook.compare_with_handout(edited, template) == [
+        '1 handed-out cell(s) deleted: "id2label = ..."'
+    ]
 
 
 def test_written_answers_are_collected_for_the_grader():
     exercise = BY_SLUG["01_binary_sentiment"]
     handout = frozenset(cell.id for cell in read(exercise.student_notebook).cells)
     nb = read(exercise.student_notebook)
-    assert grading.manual_answers(nb, exercise, handout) == {"q3_explain": "(no answer)"}
+    assert gradebook.manual_answers(nb, exercise, handout) == {"q3_explain": "(no answer)"}
     placeholder = next(c for c in nb.cells if c.cell_type == "markdown" and is_answer_cell(c))
     placeholder.source = WRITTEN_ANSWER
-    assert grading.manual_answers(nb, exercise, handout) == {"q3_explain": WRITTEN_ANSWER}
+    assert gradebook.manual_answers(nb, exercise, handout) == {"q3_explain": WRITTEN_ANSWER}
     # a learner who deleted the prompt cell and wrote in a new one is still read
     position = nb.cells.index(placeholder)
     nb.cells[position] = nbformat.v4.new_markdown_cell("Accuracy rewards the majority class.")
-    assert grading.manual_answers(nb, exercise, handout) == {
-        "q3_explain": "Accuracy rewards the majority class."}
+    assert gradebook.manual_answers(nb, exercise, handout) == {
+        "q3_explain": "Accuracy rewards the majority class."
+    }
 
 
 def test_command_line_errors_are_one_readable_line(tmp_path, capsys):
-    assert grading.main(["grade", "07_missing", str(tmp_path)]) == 2
-    assert grading.main(["grade", "quiz", str(tmp_path / "nowhere")]) == 2
+    assert gradebook.main(["grade", "07_missing", str(tmp_path)]) == 2
+    assert gradebook.main(["grade", "quiz", str(tmp_path / "nowhere")]) == 2
     assert exercises.main(["build", "07_missing"]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
-    assert errors == ["error: Unknown exercise set '07_missing'. Available sets: "
-                      + ", ".join(BY_SLUG) + ".",
-                      f"error: No folder of submissions at {tmp_path / 'nowhere'}.",
-                      "error: Unknown exercise set '07_missing'. Available sets: "
-                      + ", ".join(BY_SLUG) + "."]
+    assert errors == [
+        "error: Unknown exercise set '07_missing'. Available sets: " + ", ".join(BY_SLUG) + ".",
+        f"error: No folder of submissions at {tmp_path / 'nowhere'}.",
+        "error: Unknown exercise set '07_missing'. Available sets: " + ", ".join(BY_SLUG) + ".",
+    ]
 
 
 # --- building, a learner's session, grading (slow) -----------------------------------------
+
+# Under pytest-xdist the tests that share the builds run in one worker, so each set is built once.
+SHARES_BUILDS = pytest.mark.xdist_group("exercises")
+
 
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory):
@@ -259,8 +289,9 @@ def builds(tmp_path_factory):
     return {exercise.slug: exercises.build(exercise, root / exercise.slug) for exercise in SETS}
 
 
-def answered(build: exercises.Build, replace: dict[str, str] | None = None,
-             delete: tuple[str, ...] = ()) -> nbformat.NotebookNode:
+def answered(
+    build: exercises.Build, replace: dict[str, str] | None = None, delete: tuple[str, ...] = ()
+) -> nbformat.NotebookNode:
     """The student notebook with the solutions typed into its answer cells, as a learner would."""
     nb = read(build.student_dir / build.exercise.master.name)
     solutions = {cell.id: cell.source for cell in read(build.solution_notebook).cells}
@@ -273,6 +304,7 @@ def answered(build: exercises.Build, replace: dict[str, str] | None = None,
 
 
 @pytest.mark.notebook
+@SHARES_BUILDS
 @pytest.mark.parametrize("slug", IDS)
 def test_build_passes_the_solutions_and_the_committed_student_version_is_current(builds, slug):
     build = builds[slug]
@@ -286,31 +318,44 @@ def test_a_solution_that_fails_its_own_test_stops_the_build(tmp_path):
     folder = tmp_path / "02_tiny"
     folder.mkdir()
     raw, code = nbformat.v4.new_raw_cell, nbformat.v4.new_code_cell
-    cells = [raw("# ASSIGNMENT CONFIG\nname: 02_tiny\ninit_cell: false\nexport_cell: false\n"
-                 "generate: true\ntests:\n  files: true\n  ok_format: false"),
-             raw("# BEGIN QUESTION\nname: q1\npoints: 1"),
-             raw("# BEGIN SOLUTION"), code("x = 1  # SOLUTION"), raw("# END SOLUTION"),
-             raw("# BEGIN TESTS"),
-             code('def test_x(x):\n    assert x == 2, "x should be 2"\n\ntest_x(x)'),
-             raw("# END TESTS"), raw("# END QUESTION")]
-    nb = nbformat.v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-        "language_info": {"name": "python"}})
+    cells = [
+        raw(
+            "# ASSIGNMENT CONFIG\nname: 02_tiny\ninit_cell: false\nexport_cell: false\n"
+            "generate: true\ntests:\n  files: true\n  ok_format: false"
+        ),
+        raw("# BEGIN QUESTION\nname: q1\npoints: 1"),
+        raw("# BEGIN SOLUTION"),
+        code("x = 1  # SOLUTION"),
+        raw("# END SOLUTION"),
+        raw("# BEGIN TESTS"),
+        code('def test_x(x):\n    assert x == 2, "x should be 2"\n\ntest_x(x)'),
+        raw("# END TESTS"),
+        raw("# END QUESTION"),
+    ]
+    nb = nbformat.v4.new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    )
     nbformat.write(nb, folder / "02_tiny.ipynb")
     tiny = exercises.read_exercise_set(folder / "02_tiny.ipynb")
     with pytest.raises(exercises.ExerciseBuildError, match="(?s)a solution fails.*x should be 2"):
         exercises.build(tiny, tmp_path / "build")
 
 
-def learner_session(exercise: exercises.ExerciseSet, build: exercises.Build,
-                    work: Path) -> nbformat.NotebookNode:
+def learner_session(
+    exercise: exercises.ExerciseSet, build: exercises.Build, work: Path
+) -> nbformat.NotebookNode:
     """JupyterLab's path: a copy of the student folder, answers typed in, every cell run."""
     from nbclient import NotebookClient
 
     shutil.copytree(exercise.student_dir, work)
     nb = answered(build)
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(work)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+    ).execute()
     nbformat.write(nb, work / exercise.master.name)
     return nb
 
@@ -320,8 +365,7 @@ def check_outputs(nb) -> dict[str, str]:
     for cell in code_cells(nb):
         match = re.fullmatch(r'grader\.check\("(\w+)"\)', cell.source.strip())
         if match:
-            shown[match.group(1)] = "".join(o.get("data", {}).get("text/plain", "")
-                                            for o in cell.outputs)
+            shown[match.group(1)] = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
     return shown
 
 
@@ -329,24 +373,42 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
     """Submissions that go wrong in the ways a class's folder does."""
     if slug == "01_binary_sentiment":
         return {
-            "raises.ipynb": answered(build, {"q2-answer-train": 'raise RuntimeError("my training loop is broken")'}),
+            "raises.ipynb": answered(
+                build, {"q2-answer-train": 'raise RuntimeError("my training loop is broken")'}
+            ),
             "deleted_cells.ipynb": answered(build, delete=("q1-answer", "q2-answer-train")),
             "not_a_notebook.ipynb": "this file is not JSON",
         }
     if slug == "02_multiclass_imbalance":
         # q1 hands in the course's own function, q3 the baseline model: both are caught
-        return {"shortcuts.ipynb": answered(build, {
-            "q1-answer": "from clflib.losses import class_weights as q1_class_weights",
-            "q3-answer": "q3_model = q3_baseline_model"})}
+        return {
+            "shortcuts.ipynb": answered(
+                build,
+                {
+                    "q1-answer": "from clflib.losses import class_weights as q1_class_weights",
+                    "q3-answer": "q3_model = q3_baseline_model",
+                },
+            )
+        }
     if slug == "03_multilabel":
         # right numbers, but q1 wraps the course's own search and q2 hands in sklearn's metrics
-        return {"shortcuts.ipynb": answered(build, {
-            "q1-answer": ("from clflib.thresholds import best_label_thresholds\n\n\n"
-                          "def q1_best_thresholds(targets, scores, min_support=5, fallback=0.5):\n"
-                          "    return best_label_thresholds(targets, scores, min_support, fallback).thresholds\n\n\n"
-                          'q1_thresholds = q1_best_thresholds(y["validation"], scores["validation"])'),
-            "q2-answer": ("from sklearn.metrics import accuracy_score as q2_subset_accuracy\n"
-                          "from sklearn.metrics import hamming_loss as q2_hamming_loss")})}
+        return {
+            "shortcuts.ipynb": answered(
+                build,
+                {
+                    "q1-answer": (
+                        "from clflib.thresholds import best_label_thresholds\n\n\n"
+                        "def q1_best_thresholds(targets, scores, min_support=5, fallback=0.5):\n"
+                        "    return best_label_thresholds(targets, scores, min_support, fallback).thresholds\n\n\n"
+                        'q1_thresholds = q1_best_thresholds(y["validation"], scores["validation"])'
+                    ),
+                    "q2-answer": (
+                        "from sklearn.metrics import accuracy_score as q2_subset_accuracy\n"
+                        "from sklearn.metrics import hamming_loss as q2_hamming_loss"
+                    ),
+                },
+            )
+        }
     if slug == "quiz":
         wrong = {f"q{i:02d}-answer": f"q{i:02d} = 99" for i in (2, 3, 5, 6)}
         return {
@@ -373,6 +435,7 @@ def read_gradebook(path: Path) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.notebook
+@SHARES_BUILDS
 @pytest.mark.parametrize("slug", IDS)
 def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(builds, slug, tmp_path):
     """A learner answers (the solutions, typed into the student notebook) and runs the checks;
@@ -388,23 +451,25 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
     summary = "".join(o.get("data", {}).get("text/plain", "") for o in check_all.outputs)
     assert summary.count("All test cases passed") == len(exercise.auto_questions)
 
-    folder = write_folder(tmp_path / "submissions", {
-        "correct.ipynb": learner,
-        "solution.ipynb": read(build.solution_notebook),  # the master's solutions, as otter builds them
-        "unanswered.ipynb": read(build.student_dir / exercise.master.name),
-        **broken_submissions(slug, build),
-    })
-    grades = grading.grade_folder(folder, exercise, autograder_zip=build.autograder_zip,
-                                  timeout=600, cell_timeout=300, jobs=2)
-    book = read_gradebook(grading.write_gradebook(grades, exercise, tmp_path / "gradebook.csv"))
+    # (otter assign already graded the master's own solutions: the build fails unless they pass)
+    folder = write_folder(
+        tmp_path / "submissions",
+        {
+            "correct.ipynb": learner,
+            "unanswered.ipynb": read(build.student_dir / exercise.master.name),
+            **broken_submissions(slug, build),
+        },
+    )
+    grades = gradebook.grade_folder(
+        folder, exercise, autograder_zip=build.autograder_zip, timeout=600, cell_timeout=300, jobs=2
+    )
+    book = read_gradebook(gradebook.write_gradebook(grades, exercise, tmp_path / "gradebook.csv"))
     auto = [q.name for q in exercise.auto_questions]
-    full = grading.format_points(exercise.auto_points)
+    full = gradebook.format_points(exercise.auto_points)
 
     correct = book["correct.ipynb"]
-    for row in (correct, book["solution.ipynb"]):
-        assert [row[q] for q in auto] == [grading.format_points(q.points)
-                                          for q in exercise.auto_questions]
-        assert row["total"] == full and row["reason"] == "", row["reason"]
+    assert [correct[q] for q in auto] == [gradebook.format_points(q.points) for q in exercise.auto_questions]
+    assert correct["total"] == full and correct["reason"] == "", correct["reason"]
     unanswered = book["unanswered.ipynb"]
     assert [unanswered[q] for q in auto] == ["0"] * len(auto)
     assert unanswered["total"] == "0" and unanswered["reason"].startswith("unanswered")
@@ -427,19 +492,27 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
     if slug == "02_multiclass_imbalance":
         shortcuts = book["shortcuts.ipynb"]  # right numbers, but not their own work / no gain
         assert (shortcuts["q1"], shortcuts["q2"], shortcuts["q3"], shortcuts["total"]) == (
-            "1.6", "2", "1", "4.6")
+            "1.6",
+            "2",
+            "1",
+            "4.6",
+        )
         assert "q1 1.6/2: AssertionError: q1_class_weights should compute the weights" in shortcuts["reason"]
         assert "q3 1/3: AssertionError: validation macro-F1" in shortcuts["reason"]
         assert "on held-back messages" in shortcuts["reason"]
     if slug == "03_multilabel":
         shortcuts = book["shortcuts.ipynb"]  # every value right, the own-work checks fail
         assert (shortcuts["q1"], shortcuts["q2"], shortcuts["total"]) == ("2.4", "1.5", "3.9")
-        assert ("q1 2.4/3: AssertionError: q1_best_thresholds should search the thresholds "
-                "itself, not call clflib.thresholds") in shortcuts["reason"]
-        assert "q2 1.5/2: AssertionError: q2_hamming_loss should compute the metric with NumPy" in shortcuts["reason"]
+        assert (
+            "q1 2.4/3: AssertionError: q1_best_thresholds should search the thresholds "
+            "itself, not call clflib.thresholds"
+        ) in shortcuts["reason"]
+        assert (
+            "q2 1.5/2: AssertionError: q2_hamming_loss should compute the metric with NumPy"
+            in shortcuts["reason"]
+        )
     if slug == "quiz":
         assert correct["passed"] == "yes" and unanswered["passed"] == "no"
-        assert book["solution.ipynb"]["passed"] == "yes"
         assert (book["seven_right.ipynb"]["total"], book["seven_right.ipynb"]["passed"]) == ("7", "yes")
         assert (book["six_right.ipynb"]["total"], book["six_right.ipynb"]["passed"]) == ("6", "no")
         assert "q02 0/1: AssertionError: not the right number" in book["six_right.ipynb"]["reason"]
@@ -448,30 +521,48 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
         assert "raised SyntaxError" in typo["reason"]
 
 
-def our_kernels(since: float) -> list:
+def our_kernels(since: float, scratch: Path) -> list:
+    """Jupyter kernels started since ``since`` by grading runs whose scratch folders are under
+    ``scratch`` (each grading subprocess, and so its kernel, gets TMPDIR inside its scratch
+    folder): kernels of tests running beside this one in another worker do not count."""
     import psutil
 
     found = []
     for process in psutil.process_iter(["cmdline", "create_time"]):
         cmdline = process.info["cmdline"] or []
-        if (process.info["create_time"] >= since and cmdline[:1] == [sys.executable]
-                and "ipykernel_launcher" in cmdline):
-            found.append(process)
+        if (
+            process.info["create_time"] >= since
+            and cmdline[:1] == [sys.executable]
+            and "ipykernel_launcher" in cmdline
+        ):
+            try:
+                if process.environ().get("TMPDIR", "").startswith(str(scratch)):
+                    found.append(process)
+            except psutil.Error:  # gone meanwhile, or not ours to read
+                pass
     return found
 
 
 @pytest.mark.notebook
-def test_time_limits_an_endless_cell_and_an_endless_notebook(builds, tmp_path):
+@SHARES_BUILDS
+def test_time_limits_an_endless_cell_and_an_endless_notebook(builds, tmp_path, monkeypatch):
     """A looping cell is interrupted and grading goes on; a hung notebook is killed, kernel too."""
     started = time.time()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # grading's scratch folders go here
     quiz, build = BY_SLUG["quiz"], builds["quiz"]
-    folder = write_folder(tmp_path / "loops", {
-        "loops.ipynb": answered(build, {"q04-answer": "while True:\n    pass"}),
-        "other_set.ipynb": read(builds["01_binary_sentiment"].student_dir / "01_binary_sentiment.ipynb"),
-    })
-    grades = grading.grade_folder(folder, quiz, autograder_zip=build.autograder_zip,
-                                  timeout=300, cell_timeout=5, jobs=2)
-    book = read_gradebook(grading.write_gradebook(grades, quiz, tmp_path / "gradebook.csv"))
+    folder = write_folder(
+        tmp_path / "loops",
+        {
+            "loops.ipynb": answered(build, {"q04-answer": "while True:\n    pass"}),
+            "other_set.ipynb": read(builds["01_binary_sentiment"].student_dir / "01_binary_sentiment.ipynb"),
+        },
+    )
+    grades = gradebook.grade_folder(
+        folder, quiz, autograder_zip=build.autograder_zip, timeout=300, cell_timeout=5, jobs=2
+    )
+    book = read_gradebook(gradebook.write_gradebook(grades, quiz, tmp_path / "gradebook.csv"))
     loops = book["loops.ipynb"]  # the cell is stopped, the rest of the notebook still counts
     assert (loops["q04"], loops["total"], loops["passed"]) == ("0", "9", "yes")
     assert "stopped at the per-cell time limit (5 s)" in loops["reason"]
@@ -479,9 +570,23 @@ def test_time_limits_an_endless_cell_and_an_endless_notebook(builds, tmp_path):
     assert other["total"] == "0"
     assert "Received submission for assignment '01_binary_sentiment'" in other["reason"]
 
-    folder = write_folder(tmp_path / "hangs", {
-        "hangs.ipynb": answered(build, {"q04-answer": "while True:\n    pass"})})
-    hangs, = grading.grade_folder(folder, quiz, autograder_zip=build.autograder_zip,
-                                  timeout=10, cell_timeout=None)
+    folder = write_folder(
+        tmp_path / "hangs", {"hangs.ipynb": answered(build, {"q04-answer": "while True:\n    pass"})}
+    )
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(
+            gradebook.grade_folder,
+            folder,
+            quiz,
+            autograder_zip=build.autograder_zip,
+            timeout=10,
+            cell_timeout=None,
+        )
+        seen = []
+        while not seen and not running.done():  # the hung kernel is visible while it runs ...
+            seen = our_kernels(started, scratch)
+            time.sleep(0.25)
+        (hangs,) = running.result()
+    assert seen, "the check for surviving kernels never saw the running one"
     assert hangs.total == 0 and hangs.reasons[0].startswith("timed out: still running after 10 s")
-    assert not our_kernels(started), "the kernel of a killed run survived"
+    assert not our_kernels(started, scratch), "the kernel of a killed run survived"  # ... and gone

@@ -4,11 +4,9 @@ import pytest
 from clflib import hierarchy
 
 
-def test_map_and_domain_probabilities():
+def test_intent_to_domain_map():
     mapping = hierarchy.intent_to_domain_map([0, 1, 2, 0], [1, 0, 1, 1], num_intents=4)
     assert mapping.tolist() == [1, 0, 1, -1]
-    probs = np.array([[0.1, 0.2, 0.3, 0.4]])
-    assert np.allclose(hierarchy.domain_probabilities(probs, mapping, 2), [[0.2, 0.4]])
     with pytest.raises(ValueError, match="appears in domains"):
         hierarchy.intent_to_domain_map([0, 0], [0, 1], 1)
 

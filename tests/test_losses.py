@@ -23,7 +23,7 @@ def test_weights_by_hand():
     sqrt = np.array([1 / 10, 1 / 5, 1 / 2])
     assert np.allclose(losses.class_weights(counts, "sqrt_inverse"), sqrt / sqrt.mean())
     beta = 0.99
-    effective = np.array([(1 - beta) / (1 - beta ** n) for n in counts])
+    effective = np.array([(1 - beta) / (1 - beta**n) for n in counts])
     assert np.allclose(losses.class_weights(counts, "effective_number", beta), effective / effective.mean())
     for strategy in losses.WEIGHT_STRATEGIES:  # rarer classes always weigh more, mean 1
         w = losses.class_weights(counts, strategy)
@@ -33,7 +33,11 @@ def test_weights_by_hand():
 def test_effective_number_sits_between_none_and_inverse():
     counts = [1000, 10]
     ratio = lambda w: w[1] / w[0]
-    assert 1 < ratio(losses.class_weights(counts, "effective_number", 0.99)) < ratio(losses.class_weights(counts, "inverse"))
+    assert (
+        1
+        < ratio(losses.class_weights(counts, "effective_number", 0.99))
+        < ratio(losses.class_weights(counts, "inverse"))
+    )
 
 
 def test_missing_classes_and_bad_input():
@@ -58,8 +62,10 @@ def test_weighted_cross_entropy_by_hand():
 def test_focal_with_gamma_zero_is_cross_entropy():
     assert torch.isclose(losses.focal_loss(LOGITS, LABELS, gamma=0.0), F.cross_entropy(LOGITS, LABELS))
     alpha = torch.tensor([1.0, 2.0, 0.5])
-    assert torch.isclose(losses.focal_loss(LOGITS, LABELS, gamma=0.0, alpha=alpha),
-                         F.cross_entropy(LOGITS, LABELS, weight=alpha))
+    assert torch.isclose(
+        losses.focal_loss(LOGITS, LABELS, gamma=0.0, alpha=alpha),
+        F.cross_entropy(LOGITS, LABELS, weight=alpha),
+    )
 
 
 def test_focal_by_hand_for_one_example():
@@ -79,7 +85,9 @@ def test_make_loss_works_on_model_outputs():
     plain = losses.make_loss("cross_entropy")
     assert torch.isclose(plain(outputs, LABELS), F.cross_entropy(LOGITS, LABELS))
     focal = losses.make_loss("focal", weights=[1.0, 2.0, 0.5], gamma=1.0)
-    assert torch.isclose(focal(outputs, LABELS), losses.focal_loss(LOGITS, LABELS, 1.0, torch.tensor([1.0, 2.0, 0.5])))
+    assert torch.isclose(
+        focal(outputs, LABELS), losses.focal_loss(LOGITS, LABELS, 1.0, torch.tensor([1.0, 2.0, 0.5]))
+    )
     with pytest.raises(ValueError, match="Unknown loss"):
         losses.make_loss("hinge")
 
@@ -101,7 +109,7 @@ def test_focal_binary_by_hand():
     expected = -((1 - p) ** 2) * math.log(p)
     got = losses.focal_binary_loss(torch.tensor([[z]]), torch.tensor([[y]]), gamma=2.0)
     assert got.item() == pytest.approx(expected, rel=1e-6)
-    negative = -(p ** 2) * math.log(1 - p) * (1 - 0.25)  # a negative term, alpha 0.25
+    negative = -(p**2) * math.log(1 - p) * (1 - 0.25)  # a negative term, alpha 0.25
     got = losses.focal_binary_loss(torch.tensor([[z]]), torch.tensor([[0.0]]), gamma=2.0, alpha=0.25)
     assert got.item() == pytest.approx(negative, rel=1e-6)
 

@@ -3,7 +3,7 @@ import pytest
 from sklearn.metrics import f1_score, precision_score, recall_score
 from transformers import EvalPrediction
 
-from clflib import analysis, metrics
+from clflib import metrics
 
 
 def test_binary_metrics_match_scikit_learn():
@@ -19,7 +19,9 @@ def test_binary_metrics_match_scikit_learn():
 def test_macro_metrics_match_scikit_learn():
     rng = np.random.default_rng(1)
     y, p = rng.integers(0, 4, 300), rng.integers(0, 4, 300)
-    assert metrics.classification_metrics(y, p, "macro")["f1"] == pytest.approx(f1_score(y, p, average="macro"))
+    assert metrics.classification_metrics(y, p, "macro")["f1"] == pytest.approx(
+        f1_score(y, p, average="macro")
+    )
 
 
 def test_bad_inputs_are_refused():
@@ -46,11 +48,11 @@ def test_majority_baseline_and_softmax_and_confusion():
 
 def test_most_confident_mistakes_sorted_and_limited():
     probs = np.array([[0.6, 0.4], [0.1, 0.9], [0.97, 0.03], [0.2, 0.8]])
-    table = analysis.most_confident_mistakes(list("abcd"), [1, 0, 1, 1], probs, {0: "n", 1: "p"}, k=2)
+    table = metrics.most_confident_mistakes(list("abcd"), [1, 0, 1, 1], probs, {0: "n", 1: "p"}, k=2)
     assert table["text"].tolist() == ["c", "b"]
     assert table["confidence"].tolist() == [0.97, 0.9]
     with pytest.raises(ValueError, match="same length"):
-        analysis.most_confident_mistakes(["a"], [0, 1], probs[:2], {0: "n", 1: "p"})
+        metrics.most_confident_mistakes(["a"], [0, 1], probs[:2], {0: "n", 1: "p"})
 
 
 def test_per_class_report_rarest_and_confused_pairs():

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from sklearn.metrics import average_precision_score, f1_score, hamming_loss, accuracy_score
+from sklearn.metrics import accuracy_score, average_precision_score, f1_score, hamming_loss
 
 from clflib import multilabel
 
@@ -26,7 +26,8 @@ def test_metrics_match_scikit_learn():
     m = multilabel.multilabel_metrics(TARGETS, PREDICTIONS, SCORES)
     for average in ("micro", "macro", "weighted", "samples"):
         assert m[f"{average}_f1"] == pytest.approx(
-            f1_score(TARGETS, PREDICTIONS, average=average, zero_division=0))
+            f1_score(TARGETS, PREDICTIONS, average=average, zero_division=0)
+        )
     assert m["hamming_loss"] == pytest.approx(hamming_loss(TARGETS, PREDICTIONS))
     assert m["subset_accuracy"] == pytest.approx(accuracy_score(TARGETS, PREDICTIONS))
     assert m["macro_ap"] == pytest.approx(average_precision_score(TARGETS, SCORES, average="macro"))
@@ -46,7 +47,9 @@ def test_per_label_report():
     table = multilabel.per_label_report(TARGETS, PREDICTIONS, names, SCORES, thresholds=0.5)
     assert list(table.index) == names
     assert table["support"].tolist() == TARGETS.sum(axis=0).tolist()
-    assert table["f1"].mean() == pytest.approx(f1_score(TARGETS, PREDICTIONS, average="macro", zero_division=0))
+    assert table["f1"].mean() == pytest.approx(
+        f1_score(TARGETS, PREDICTIONS, average="macro", zero_division=0)
+    )
     assert (table["threshold"] == 0.5).all() and table["ap"].notna().all()
     with pytest.raises(ValueError, match="label names"):
         multilabel.per_label_report(TARGETS, PREDICTIONS, names[:3])
@@ -81,5 +84,6 @@ def test_compute_metrics_for_the_trainer():
     logits = np.log(SCORES / (1 - SCORES + 1e-9) + 1e-9)
     result = multilabel.make_compute_metrics()(SimpleNamespace(predictions=logits, label_ids=TARGETS))
     assert result["macro_f1"] == pytest.approx(
-        f1_score(TARGETS, multilabel.sigmoid(logits) >= 0.5, average="macro", zero_division=0))
+        f1_score(TARGETS, multilabel.sigmoid(logits) >= 0.5, average="macro", zero_division=0)
+    )
     assert 0 < result["macro_ap"] <= 1

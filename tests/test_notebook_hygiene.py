@@ -5,7 +5,7 @@ import ast
 import nbformat
 import pytest
 
-from clflib.course import LESSONS
+from clflib.course.lessons import LESSONS
 
 NOTEBOOKS = [lesson.notebook for lesson in LESSONS]
 

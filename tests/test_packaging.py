@@ -1,14 +1,18 @@
 """pyproject.toml and environment.yml pin the same versions, and the Makefile installs torch first."""
 
 import re
+
 import tomllib
 
 from clflib.course import PROJECT_ROOT
 
 
 def pins(lines):
-    return dict(re.match(r"\s*-?\s*\"?([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^\",\s]+)", line).groups()
-                for line in lines if "==" in line and not line.lstrip().startswith("#"))
+    return dict(
+        re.match(r"\s*-?\s*\"?([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^\",\s]+)", line).groups()
+        for line in lines
+        if "==" in line and not line.lstrip().startswith("#")
+    )
 
 
 def test_environment_yml_matches_pyproject():

@@ -18,7 +18,9 @@ def test_every_strategy_uses_every_example_once(strategy):
 
 def test_grouping_pads_less_than_random_batches_and_fixed_length():
     lengths = np.random.default_rng(1).integers(3, 60, 256)
-    tokens = {s: sum(len(i) * w for i, w in padding.batch_shapes(lengths, 32, 64, s)) for s in padding.STRATEGIES}
+    tokens = {
+        s: sum(len(i) * w for i, w in padding.batch_shapes(lengths, 32, 64, s)) for s in padding.STRATEGIES
+    }
     assert tokens["dynamic + length-grouped"] < tokens["dynamic"] < tokens["max_length"]
 
 
@@ -28,7 +30,12 @@ def test_unknown_strategy_is_refused():
 
 
 def test_padding_cost_table_and_weights_untouched(tiny_model, minilm_tokenizer):
-    texts = ["short", "a somewhat longer sentence here", "tiny", "the longest sentence of them all by far"] * 4
+    texts = [
+        "short",
+        "a somewhat longer sentence here",
+        "tiny",
+        "the longest sentence of them all by far",
+    ] * 4
     before = [p.detach().clone() for p in tiny_model.parameters()]
     table = padding.padding_cost(tiny_model, minilm_tokenizer, texts, [0, 1] * 8, batch_size=4, max_length=32)
     assert table["strategy"].tolist() == list(padding.STRATEGIES)

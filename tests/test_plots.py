@@ -1,11 +1,11 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from clflib import plots  # noqa: E402
+from clflib import plots
 
 
 def test_every_plot_returns_a_figure():
@@ -15,11 +15,16 @@ def test_every_plot_returns_a_figure():
         plots.plot_label_distribution({"a": 3, "b": 1}),
         plots.plot_learning_curves(
             pd.DataFrame({"epoch": [0.5, 1.0], "loss": [0.7, 0.5]}),
-            pd.DataFrame({"epoch": [1.0], "eval_loss": [0.6], "eval_f1": [0.7]})),
+            pd.DataFrame({"epoch": [1.0], "eval_loss": [0.6], "eval_f1": [0.7]}),
+        ),
         plots.plot_ranked_counts({"before": [5, 9, 2], "after": [1, 9, 3]}),
         plots.plot_option_comparison(pd.DataFrame({"macro_f1": [0.5, 0.6]}, index=["a", "b"]), ["macro_f1"]),
-        plots.plot_rejection_sweep(pd.DataFrame({"threshold": [0.1, 0.5], "in_scope_accuracy": [0.9, 0.8],
-                                                 "oos_recall": [0.1, 0.6]}), chosen_threshold=0.5),
+        plots.plot_rejection_sweep(
+            pd.DataFrame(
+                {"threshold": [0.1, 0.5], "in_scope_accuracy": [0.9, 0.8], "oos_recall": [0.1, 0.6]}
+            ),
+            chosen_threshold=0.5,
+        ),
     ]
     assert all(isinstance(f, Figure) for f in figures)
     cells = [t.get_text() for t in figures[0].axes[0].texts]
@@ -34,17 +39,20 @@ def test_multi_label_plots_and_explorer():
     scores = np.clip(targets * 0.4 + rng.random(targets.shape) * 0.6, 0, 1)
     figures = [
         plots.plot_cooccurrence(multilabel.cooccurrence(targets, normalise=True), ["a", "b", "c"]),
-        plots.plot_pr_curves(targets, scores, ["a", "b", "c"], [0, 2],
-                             {"0.5": 0.5, "per label": [0.3, 0.6, 0.4]}),
+        plots.plot_pr_curves(
+            targets, scores, ["a", "b", "c"], [0, 2], {"0.5": 0.5, "per label": [0.3, 0.6, 0.4]}
+        ),
         plots.plot_threshold_curve(thresholds.threshold_curve(targets[:, 1], scores[:, 1]), "b", 0.4),
     ]
     assert all(isinstance(f, Figure) for f in figures)
     assert len(figures[1].axes[0].lines) == 3  # the curve and two operating points
-    view = threshold_explorer.explore_label(targets, scores, ["a", "b", "c"],
-                                            [f"text {i}" for i in range(60)], label=1, threshold=0.5, k=3)
+    view = threshold_explorer.explore_label(
+        targets, scores, ["a", "b", "c"], [f"text {i}" for i in range(60)], label=1, threshold=0.5, k=3
+    )
     assert view.summary.startswith("b at threshold 0.50")
     assert (view.examples.loc[view.examples["side"] == "just above", "score"] >= 0.5).all()
     assert (view.examples.loc[view.examples["side"] == "just below", "score"] < 0.5).all()
-    widget = threshold_explorer.threshold_explorer(targets, scores, ["a", "b", "c"],
-                                                   [f"text {i}" for i in range(60)], [0.3, 0.5, 0.7])
+    widget = threshold_explorer.threshold_explorer(
+        targets, scores, ["a", "b", "c"], [f"text {i}" for i in range(60)], [0.3, 0.5, 0.7]
+    )
     assert widget is not None and widget.children[0].children[1].value == 0.3

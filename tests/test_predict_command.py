@@ -1,4 +1,4 @@
-"""python -m clflib.predict: chunks, formats, bad rows, refusals, and resuming after a SIGKILL."""
+"""python -m clflib.serving.predict: chunks, formats, bad rows, refusals, and resuming after a SIGKILL."""
 
 import json
 import os
@@ -11,11 +11,31 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clflib import predict
 from clflib.course import PROJECT_ROOT
+from clflib.serving import predict
 
-WORDS = ("parcel refund late thanks broken invoice great terrible account password delivery "
-         "order support quickly never again love hate screen battery").split()
+WORDS = [
+    "parcel",
+    "refund",
+    "late",
+    "thanks",
+    "broken",
+    "invoice",
+    "great",
+    "terrible",
+    "account",
+    "password",
+    "delivery",
+    "order",
+    "support",
+    "quickly",
+    "never",
+    "again",
+    "love",
+    "hate",
+    "screen",
+    "battery",
+]
 
 
 def make_texts(n: int, seed: int = 0) -> list[str]:
@@ -27,20 +47,22 @@ def make_texts(n: int, seed: int = 0) -> list[str]:
 def csv_input(tmp_path):
     texts = make_texts(600)
     texts[5], texts[17] = "", "   "  # an empty cell and a whitespace-only text
-    frame = pd.DataFrame({"id": [f"{i:04d}" for i in range(len(texts))], "text": texts,
-                          "label": ["gold"] * len(texts)})
+    frame = pd.DataFrame(
+        {"id": [f"{i:04d}" for i in range(len(texts))], "text": texts, "label": ["gold"] * len(texts)}
+    )
     path = tmp_path / "inbox.csv"
     frame.to_csv(path, index=False)
     return path
 
 
 def run(model_dir, input_path, output, *extra):
-    return predict.main([str(model_dir), str(input_path), str(output), "--no-progress",
-                         "--threads", "1", *extra])
+    return predict.main(
+        [str(model_dir), str(input_path), str(output), "--no-progress", "--threads", "1", *extra]
+    )
 
 
 def test_csv_in_parquet_parts_out(tiny_model_dir, csv_input, tmp_path, capsys):
-    from clflib.predictor import Predictor
+    from clflib.serving.predictor import Predictor
 
     assert run(tiny_model_dir, csv_input, tmp_path / "out", "--chunk-size", "128") == 0
     assert "600 rows: 5 chunk(s) written" in capsys.readouterr().err
@@ -50,8 +72,16 @@ def test_csv_in_parquet_parts_out(tiny_model_dir, csv_input, tmp_path, capsys):
     source = pd.read_csv(csv_input, dtype=str, keep_default_na=False)
     assert out["row"].tolist() == list(range(600))
     assert out["id"].tolist() == source["id"].tolist()  # "0007" stays text
-    assert out.columns.tolist() == ["row", "id", "text", "label", "pred_label", "pred_score",
-                                    "pred_probabilities", "pred_error"]
+    assert out.columns.tolist() == [
+        "row",
+        "id",
+        "text",
+        "label",
+        "pred_label",
+        "pred_score",
+        "pred_probabilities",
+        "pred_error",
+    ]
     assert out.loc[5, "pred_error"] == "missing (NaN)" and out.loc[17, "pred_error"] == "empty or whitespace"
     assert out["pred_error"].notna().sum() == 2 and out.loc[[5, 17], "pred_label"].isna().all()
     # the same predictions as the Predictor on the valid rows, in order
@@ -67,12 +97,28 @@ def test_jsonl_and_parquet_give_the_same_predictions(tiny_model_dir, csv_input, 
     frame.to_json(tmp_path / "in.jsonl", orient="records", lines=True)
     frame.to_parquet(tmp_path / "in.parquet", row_group_size=70)  # row groups do not match chunks
     for name in ("in.jsonl", "in.parquet"):
-        assert run(tiny_model_dir, tmp_path / name, tmp_path / f"out_{name}", "--chunk-size", "100",
-                   "--keep-columns", "id") == 0
+        assert (
+            run(
+                tiny_model_dir,
+                tmp_path / name,
+                tmp_path / f"out_{name}",
+                "--chunk-size",
+                "100",
+                "--keep-columns",
+                "id",
+            )
+            == 0
+        )
     jsonl = predict.read_output(tmp_path / "out_in.jsonl")
     parquet = predict.read_output(tmp_path / "out_in.parquet")
-    assert jsonl.columns.tolist() == ["row", "id", "pred_label", "pred_score", "pred_probabilities",
-                                      "pred_error"]
+    assert jsonl.columns.tolist() == [
+        "row",
+        "id",
+        "pred_label",
+        "pred_score",
+        "pred_probabilities",
+        "pred_error",
+    ]
     assert jsonl["id"].tolist() == frame["id"].tolist() == parquet["id"].tolist()
     assert jsonl["pred_label"].tolist() == parquet["pred_label"].tolist()
     assert jsonl.loc[5, "pred_error"] == "empty or whitespace"  # "" in JSON is a string, but empty
@@ -84,8 +130,18 @@ def test_multilabel_and_ner_outputs(tiny_multilabel_model_dir, tiny_ner_model_di
     assert run(tiny_multilabel_model_dir, path, tmp_path / "ml", "--text-column", "body") == 0
     labels = predict.read_output(tmp_path / "ml")["pred_labels"]
     assert labels[1] is None and all(set(row) <= {"joy", "anger", "neutral"} for row in labels[[0, 2]])
-    assert run(tiny_ner_model_dir_factory("B-PER"), path, tmp_path / "ner", "--text-column", "body",
-               "--chunk-size", "1") == 0
+    assert (
+        run(
+            tiny_ner_model_dir_factory("B-PER"),
+            path,
+            tmp_path / "ner",
+            "--text-column",
+            "body",
+            "--chunk-size",
+            "1",
+        )
+        == 0
+    )
     spans = predict.read_output(tmp_path / "ner")["pred_spans"]
     assert [s["text"] for s in spans[0]] == ["Ada", "met", "Grace"]
     assert spans[1] is None and len(spans[2]) == 2
@@ -124,7 +180,7 @@ def test_settings_must_match_to_resume(tiny_model_dir, csv_input, tmp_path, caps
 
 SLOW_RUN = """
 import sys, time
-from clflib import predict
+from clflib.serving import predict
 write = predict.write_atomically
 def slow_write(path, how):  # slow enough that the test can kill us between chunks
     time.sleep(0.15)
@@ -139,11 +195,24 @@ def test_resume_after_sigkill_loses_and_repeats_nothing(tiny_model_dir, tmp_path
     texts[1234] = ""
     source = tmp_path / "big.csv"
     pd.DataFrame({"n": range(len(texts)), "text": texts}).to_csv(source, index=False)
-    args = [str(tiny_model_dir), str(source), str(tmp_path / "killed"), "--chunk-size", "150",
-            "--no-progress", "--threads", "1"]
+    args = [
+        str(tiny_model_dir),
+        str(source),
+        str(tmp_path / "killed"),
+        "--chunk-size",
+        "150",
+        "--no-progress",
+        "--threads",
+        "1",
+    ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-c", SLOW_RUN, *args], env=env, cwd=tmp_path,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_RUN, *args],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     progress_file = tmp_path / "killed" / predict.PROGRESS_FILE
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and process.poll() is None:
@@ -158,8 +227,14 @@ def test_resume_after_sigkill_loses_and_repeats_nothing(tiny_model_dir, tmp_path
     stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "killed").glob("part-*.parquet")}
 
     # run the same command again (as a process, the way a user would)
-    again = subprocess.run([sys.executable, "-m", "clflib.predict", *args], env=env, cwd=tmp_path,
-                           capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [sys.executable, "-m", "clflib.serving.predict", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert again.returncode == 0, again.stderr
     assert f"{len(first['chunks'])} already done, 1 row(s) without a prediction" in again.stderr
     for name, stamp in stamps.items():  # finished chunks were not redone

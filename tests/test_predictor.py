@@ -8,10 +8,16 @@ import pandas as pd
 import pytest
 
 from clflib import inference
-from clflib.predictor import Predictor, detect_task
+from clflib.serving.predictor import Predictor, detect_task
 
-TEXTS = ["a much longer text than the others, by quite a few words indeed", "hi",
-         "medium sized text here", "ok then", "where is my parcel", "x"]
+TEXTS = [
+    "a much longer text than the others, by quite a few words indeed",
+    "hi",
+    "medium sized text here",
+    "ok then",
+    "where is my parcel",
+    "x",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +63,9 @@ def test_multi_label_applies_the_saved_thresholds(tiny_multilabel_model_dir, tmp
     assert predictor.task == "multi_label"
     table = predictor.predict(TEXTS)
     expected = apply_thresholds(scores, cut)
-    assert table["labels"].tolist() == [[n for n, on in zip(["joy", "anger", "neutral"], row) if on]
-                                        for row in expected]
+    assert table["labels"].tolist() == [
+        [n for n, on in zip(["joy", "anger", "neutral"], row) if on] for row in expected
+    ]
     assert 0 < sum(map(len, table["labels"])) < 3 * len(TEXTS)
     # nothing passes, "neutral" is the fallback: every text gets exactly ["neutral"]
     save_thresholds(folder, [1.0, 1.0, 1.0], ["joy", "anger", "neutral"], fallback="neutral")
@@ -88,7 +95,7 @@ def test_token_classification_spans_have_character_offsets(tiny_ner_model_dir_fa
     # every token tagged B-LOC: one span per word, sub-words joined (Lovelace, Babbage)
     per_word = Predictor.from_folder(tiny_ner_model_dir_factory("B-LOC")).predict(texts[:1])
     assert [s["text"] for s in per_word["spans"][0]] == texts[0].split()
-    assert all(texts[0][s["start"]:s["end"]] == s["text"] for s in per_word["spans"][0])
+    assert all(texts[0][s["start"] : s["end"]] == s["text"] for s in per_word["spans"][0])
     # everything O: no spans
     assert Predictor.from_folder(tiny_ner_model_dir_factory("O")).predict(texts)["spans"].tolist() == [[]] * 3
 
@@ -98,20 +105,24 @@ def test_token_classification_order_is_restored(tiny_ner_model_dir_factory):
     assert predictor.task == "token_classification"
     batched = predictor.predict(TEXTS)["spans"].tolist()
     one_by_one = [predictor.predict([t])["spans"][0] for t in TEXTS]
-    assert [[(s["label"], s["start"], s["end"]) for s in spans] for spans in batched] == \
-        [[(s["label"], s["start"], s["end"]) for s in spans] for spans in one_by_one]
+    assert [[(s["label"], s["start"], s["end"]) for s in spans] for spans in batched] == [
+        [(s["label"], s["start"], s["end"]) for s in spans] for spans in one_by_one
+    ]
     with pytest.raises(ValueError, match="use predict"):
         predictor.predict_proba(TEXTS)
 
 
-@pytest.mark.parametrize("texts, error, match", [
-    ("just one string", TypeError, "list of texts"),
-    ([], ValueError, "empty list"),
-    (["fine", None], TypeError, "item 1 is NoneType"),
-    (["fine", 3.5], TypeError, "not strings"),
-    (["fine", ""], ValueError, "empty or whitespace"),
-    (["fine", "   "], ValueError, "empty or whitespace"),
-])
+@pytest.mark.parametrize(
+    "texts, error, match",
+    [
+        ("just one string", TypeError, "list of texts"),
+        ([], ValueError, "empty list"),
+        (["fine", None], TypeError, "item 1 is NoneType"),
+        (["fine", 3.5], TypeError, "not strings"),
+        (["fine", ""], ValueError, "empty or whitespace"),
+        (["fine", "   "], ValueError, "empty or whitespace"),
+    ],
+)
 def test_bad_inputs_get_clear_errors(tiny_model_dir, texts, error, match):
     with pytest.raises(error, match=match):
         Predictor.from_folder(tiny_model_dir).predict(texts)
@@ -121,8 +132,15 @@ def test_bad_rows_can_be_marked_instead(tiny_model_dir):
     predictor = Predictor.from_folder(tiny_model_dir)
     texts = pd.Series(["fine", None, float("nan"), 7, "", "  ", "also fine"])
     table = predictor.predict(texts, invalid="null")
-    assert table["error"].tolist() == [None, "missing (None)", "missing (NaN)", "not a string (int)",
-                                       "empty or whitespace", "empty or whitespace", None]
+    assert table["error"].tolist() == [
+        None,
+        "missing (None)",
+        "missing (NaN)",
+        "not a string (int)",
+        "empty or whitespace",
+        "empty or whitespace",
+        None,
+    ]
     assert table["label"].isna().tolist() == [False] + [True] * 5 + [False]
     assert table.loc[6, "label"] == predictor.predict(["also fine"])["label"][0]
     empty = predictor.predict([], invalid="null")
@@ -151,8 +169,14 @@ def test_frames_and_datasets(tiny_model_dir, tiny_ner_model_dir_factory):
     predictor = Predictor.from_folder(tiny_model_dir)
     frame = pd.DataFrame({"id": [1, 2, 3], "text": ["good", None, "bad"]})
     out = predictor.predict_frame(frame)
-    assert out.columns.tolist() == ["id", "text", "pred_label", "pred_score", "pred_probabilities",
-                                    "pred_error"]
+    assert out.columns.tolist() == [
+        "id",
+        "text",
+        "pred_label",
+        "pred_score",
+        "pred_probabilities",
+        "pred_error",
+    ]
     assert out["pred_error"].notna().tolist() == [False, True, False]
     with pytest.raises(ValueError, match="already has column"):
         predictor.predict_frame(out)
@@ -201,7 +225,8 @@ def test_half_precision_on_a_gpu(tiny_model_dir, precision):
 
 needs_onnx = pytest.mark.skipif(
     not all(importlib.util.find_spec(m) for m in ("onnx", "onnxscript", "onnxruntime")),
-    reason="the ONNX backend needs onnx, onnxscript and onnxruntime (pip install -e '.[inference]')")
+    reason="the ONNX backend needs onnx, onnxscript and onnxruntime (pip install -e '.[inference]')",
+)
 
 
 @needs_onnx
@@ -210,8 +235,9 @@ def test_onnx_export_matches_torch(tiny_model_dir, tmp_path):
     onnx = Predictor.from_folder(folder, backend="onnx", batch_size=4)
     exported = folder / "onnx" / "model.onnx"
     assert exported.is_file()
-    assert np.allclose(onnx.predict_proba(TEXTS), Predictor.from_folder(folder).predict_proba(TEXTS),
-                       atol=1e-4)
+    assert np.allclose(
+        onnx.predict_proba(TEXTS), Predictor.from_folder(folder).predict_proba(TEXTS), atol=1e-4
+    )
     stamp = exported.stat().st_mtime_ns
     Predictor.from_folder(folder, backend="onnx")  # the second load reuses the export
     assert exported.stat().st_mtime_ns == stamp
@@ -238,8 +264,9 @@ def test_onnx_token_classification(tiny_ner_model_dir_factory, tmp_path):
     folder = shutil.copytree(tiny_ner_model_dir_factory(), tmp_path / "ner")
     spans = Predictor.from_folder(folder, backend="onnx").predict(TEXTS)["spans"].tolist()
     expected = Predictor.from_folder(folder).predict(TEXTS)["spans"].tolist()
-    assert [[(s["label"], s["start"], s["end"]) for s in row] for row in spans] == \
-        [[(s["label"], s["start"], s["end"]) for s in row] for row in expected]
+    assert [[(s["label"], s["start"], s["end"]) for s in row] for row in spans] == [
+        [(s["label"], s["start"], s["end"]) for s in row] for row in expected
+    ]
 
 
 def test_options_are_checked(tiny_model_dir, tmp_path):
@@ -254,9 +281,10 @@ def test_options_are_checked(tiny_model_dir, tmp_path):
 def test_detect_task_from_config(tiny_model_dir, tiny_multilabel_model_dir, tiny_ner_model_dir_factory):
     from transformers import AutoConfig
 
-    assert [detect_task(AutoConfig.from_pretrained(d)) for d in
-            (tiny_model_dir, tiny_multilabel_model_dir, tiny_ner_model_dir_factory())] == \
-        ["single_label", "multi_label", "token_classification"]
+    assert [
+        detect_task(AutoConfig.from_pretrained(d))
+        for d in (tiny_model_dir, tiny_multilabel_model_dir, tiny_ner_model_dir_factory())
+    ] == ["single_label", "multi_label", "token_classification"]
 
 
 def test_temperature_softens_probabilities_without_changing_labels(tiny_model_dir):

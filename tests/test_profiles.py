@@ -29,8 +29,10 @@ def test_unknown_profile_and_misspelt_setting_are_refused():
         profiles.get_profile("cpu", num_epoch=2)
 
 
-@pytest.mark.parametrize("setting", [{"batch_size": 0}, {"learning_rate": -1.0},
-                                     {"max_train_samples": 0}, {"max_train_samples": 2.5}])
+@pytest.mark.parametrize(
+    "setting",
+    [{"batch_size": 0}, {"learning_rate": -1.0}, {"max_train_samples": 0}, {"max_train_samples": 2.5}],
+)
 def test_invalid_values_are_refused(setting):
     with pytest.raises(ValueError):
         profiles.get_profile("cpu", **setting)

@@ -44,12 +44,18 @@ def test_oversampler_draws_classes_about_equally():
     for cls in (0, 1, 2):
         assert drawn[cls] / 30000 == pytest.approx(1 / 3, abs=0.02)
     assert len(sampling.oversampling_sampler(labels)) == len(labels)
-    assert list(sampling.oversampling_sampler(labels, seed=5)) == list(sampling.oversampling_sampler(labels, seed=5))
+    assert list(sampling.oversampling_sampler(labels, seed=5)) == list(
+        sampling.oversampling_sampler(labels, seed=5)
+    )
 
 
 def test_head_for_budget_is_the_largest_that_fits():
     head = sampling.long_tail_head_for_budget(150, 50, budget=1500, largest_available=100)
-    assert sampling.long_tail_counts(150, head, 50).sum() <= 1500 < sampling.long_tail_counts(150, head + 1, 50).sum()
+    assert (
+        sampling.long_tail_counts(150, head, 50).sum()
+        <= 1500
+        < sampling.long_tail_counts(150, head + 1, 50).sum()
+    )
     assert sampling.long_tail_head_for_budget(150, 50, budget=None, largest_available=100) == 100
     assert sampling.long_tail_head_for_budget(150, 50, budget=10**6, largest_available=100) == 100
 
@@ -57,9 +63,13 @@ def test_head_for_budget_is_the_largest_that_fits():
 def test_random_order_decouples_rarity_from_size():
     labels = np.concatenate([np.full(s, c) for c, s in enumerate([100] * 10 + [30] * 10)])
     by_size = collections.Counter(labels[sampling.long_tail_indices(labels, 10, seed=1)].tolist())
-    shuffled = collections.Counter(labels[sampling.long_tail_indices(labels, 10, seed=1, order="random")].tolist())
+    shuffled = collections.Counter(
+        labels[sampling.long_tail_indices(labels, 10, seed=1, order="random")].tolist()
+    )
     assert all(by_size[c] >= by_size[c + 10] for c in range(10))  # the big classes head the tail
-    assert max(shuffled, key=shuffled.get) is not None and any(shuffled[c] > shuffled[c - 10] for c in range(10, 20))
+    assert max(shuffled, key=shuffled.get) is not None and any(
+        shuffled[c] > shuffled[c - 10] for c in range(10, 20)
+    )
     assert all(shuffled[c] <= 30 for c in range(10, 20))
     with pytest.raises(ValueError, match="order"):
         sampling.long_tail_indices(labels, 10, order="alphabetical")

@@ -1,11 +1,11 @@
-"""clflib.speed: what the inference comparison measures (not how fast this machine is)."""
+"""clflib.serving.speed: what the inference comparison measures (not how fast this machine is)."""
 
 import time
 
 import numpy as np
 import pytest
 
-from clflib import speed
+from clflib.serving import speed
 
 
 def test_forward_flops_match_the_models_linear_layers(tiny_model):
@@ -13,10 +13,16 @@ def test_forward_flops_match_the_models_linear_layers(tiny_model):
     import torch
 
     config = tiny_model.config
-    encoder_weights = sum(m.weight.numel() for name, m in tiny_model.named_modules()
-                          if isinstance(m, torch.nn.Linear) and ".encoder." in f".{name}.")
-    head_weights = sum(m.weight.numel() for name, m in tiny_model.named_modules()
-                       if isinstance(m, torch.nn.Linear) and ".encoder." not in f".{name}.")
+    encoder_weights = sum(
+        m.weight.numel()
+        for name, m in tiny_model.named_modules()
+        if isinstance(m, torch.nn.Linear) and ".encoder." in f".{name}."
+    )
+    head_weights = sum(
+        m.weight.numel()
+        for name, m in tiny_model.named_modules()
+        if isinstance(m, torch.nn.Linear) and ".encoder." not in f".{name}."
+    )
     length = 10
     attention = 2 * 2 * length * length * config.hidden_size * config.num_hidden_layers
     expected = 2 * encoder_weights * length + attention + 2 * head_weights
@@ -31,7 +37,11 @@ def test_forward_flops_need_an_encoder_config():
 def test_distilbert_style_configs_are_understood():
     from transformers import DistilBertConfig
 
-    assert speed.encoder_shapes(DistilBertConfig(n_layers=2, dim=64, hidden_dim=128, n_heads=2)) == (2, 64, 128)
+    assert speed.encoder_shapes(DistilBertConfig(n_layers=2, dim=64, hidden_dim=128, n_heads=2)) == (
+        2,
+        64,
+        128,
+    )
 
 
 def test_compare_reports_accuracy_throughput_and_latency():
@@ -43,8 +53,9 @@ def test_compare_reports_accuracy_throughput_and_latency():
         calls.append(len(batch))
         return ["a"] * len(batch)
 
-    result = speed.compare({"constant": constant}, texts, gold, latency_texts=5, repeats=2,
-                           warm_up_texts=4).loc["constant"]
+    result = speed.compare(
+        {"constant": constant}, texts, gold, latency_texts=5, repeats=2, warm_up_texts=4
+    ).loc["constant"]
     assert result["accuracy"] == 0.75 and result["texts"] == 20
     assert result["texts_per_second"] > 0 and 0 < result["p50_ms"] <= result["p99_ms"]
     assert calls == [4, 20, 20, 1, 1, 1, 1, 1]  # warm-up, two timed rounds, five single texts
@@ -57,8 +68,12 @@ def test_compare_puts_the_baseline_at_one_and_finds_the_slow_configuration():
         time.sleep(0.002 * len(batch))
         return ["a"] * len(batch)
 
-    table = speed.compare({"fast": lambda b: ["a"] * len(b), "slow": slow, "wrong": lambda b: ["b"] * len(b)},
-                          texts, gold, latency_texts=2)
+    table = speed.compare(
+        {"fast": lambda b: ["a"] * len(b), "slow": slow, "wrong": lambda b: ["b"] * len(b)},
+        texts,
+        gold,
+        latency_texts=2,
+    )
     assert table.loc["fast", "speedup"] == 1.0
     assert table.loc["slow", "speedup"] < 0.5
     assert table.loc["wrong", "accuracy_change"] == -100.0
@@ -74,7 +89,7 @@ def test_a_configuration_that_drops_texts_is_an_error():
 def test_pipeline_and_predictor_configurations_agree_on_the_same_model(tiny_model_dir):
     from transformers import pipeline
 
-    from clflib.predictor import Predictor
+    from clflib.serving.predictor import Predictor
 
     texts = ["a short one", "a somewhat longer text to batch with the others", "mid length text"] * 4
     pipe = pipeline("text-classification", model=str(tiny_model_dir), device=-1)
@@ -83,7 +98,10 @@ def test_pipeline_and_predictor_configurations_agree_on_the_same_model(tiny_mode
     assert speed.predictor_labels(Predictor.from_folder(tiny_model_dir, batch_size=4))(texts) == expected
     sweep = speed.throughput_by_batch_size(
         lambda b: speed.predictor_labels(Predictor.from_folder(tiny_model_dir, batch_size=b)),
-        texts, [1, 4], "predictor")
+        texts,
+        [1, 4],
+        "predictor",
+    )
     assert sweep["batch_size"].tolist() == [1, 4] and (sweep["texts_per_second"] > 0).all()
     assert (sweep["ms_per_batch"] > 0).all()
     from transformers import AutoTokenizer

@@ -49,10 +49,10 @@ def test_min_support_guard_keeps_the_fallback():
 def test_global_threshold_matches_a_loop_over_the_grid():
     grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
     threshold, f1 = thresholds.best_global_threshold(TARGETS, SCORES, grid=grid)
-    by_loop = [f1_score(TARGETS, SCORES >= t, average="macro", zero_division=0) for t in grid]
+    by_loop = [f1_score(TARGETS, t <= SCORES, average="macro", zero_division=0) for t in grid]
     assert f1 == pytest.approx(max(by_loop)) and threshold == grid[int(np.argmax(by_loop))]
     threshold, f1 = thresholds.best_global_threshold(TARGETS, SCORES, average="micro", grid=grid)
-    assert f1 == pytest.approx(max(f1_score(TARGETS, SCORES >= t, average="micro") for t in grid))
+    assert f1 == pytest.approx(max(f1_score(TARGETS, t <= SCORES, average="micro") for t in grid))
 
 
 def test_tuned_thresholds_beat_one_half_on_the_data_they_were_tuned_on():

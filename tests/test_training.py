@@ -17,8 +17,10 @@ def toy_splits():
             labels.append(int("good" in w))
         return datasets.Dataset.from_dict(
             {"text": texts, "label": labels},
-            features=datasets.Features({"text": datasets.Value("string"),
-                                        "label": datasets.ClassLabel(names=["neg", "pos"])}))
+            features=datasets.Features(
+                {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=["neg", "pos"])}
+            ),
+        )
 
     return datasets.DatasetDict(train=make(96, 0), validation=make(32, 1))
 
@@ -31,7 +33,9 @@ def test_tokenize_dataset_renames_labels_and_drops_text(toy_splits, minilm_token
 
 
 def test_tokenize_dataset_sentence_pairs(minilm_tokenizer):
-    ds = datasets.Dataset.from_dict({"premise": ["a dog runs"], "hypothesis": ["an animal moves"], "label": [0]})
+    ds = datasets.Dataset.from_dict(
+        {"premise": ["a dog runs"], "hypothesis": ["an animal moves"], "label": [0]}
+    )
     enc = training.tokenize_dataset(ds, minilm_tokenizer, ["premise", "hypothesis"])
     assert enc[0]["token_type_ids"].count(1) > 0  # the second segment is marked
 
@@ -56,9 +60,16 @@ def test_training_args_follow_the_course_recipe(tmp_path):
 def test_trainer_keeps_the_best_checkpoint(tiny_model, minilm_tokenizer, toy_splits, tmp_path):
     enc = training.tokenize_dataset(toy_splits, minilm_tokenizer, max_length=16)
     p = profiles.get_profile("smoke", num_epochs=4, learning_rate=3e-3, batch_size=16)
-    trainer = training.make_trainer(tiny_model, minilm_tokenizer, enc["train"], enc["validation"], p,
-                                    tmp_path, compute_metrics=metrics.make_compute_metrics(),
-                                    disable_tqdm=True)
+    trainer = training.make_trainer(
+        tiny_model,
+        minilm_tokenizer,
+        enc["train"],
+        enc["validation"],
+        p,
+        tmp_path,
+        compute_metrics=metrics.make_compute_metrics(),
+        disable_tqdm=True,
+    )
     trainer.train()
     train_log, eval_log = training.training_history(trainer)
     assert len(train_log) > 0 and "eval_f1" in eval_log
@@ -73,9 +84,12 @@ def test_early_stopping_is_wired_in(tiny_model, minilm_tokenizer, toy_splits, tm
 
     enc = training.tokenize_dataset(toy_splits, minilm_tokenizer)
     p = profiles.get_profile("smoke")
-    with_stop = training.make_trainer(tiny_model, minilm_tokenizer, enc["train"], enc["validation"], p, tmp_path)
-    without = training.make_trainer(tiny_model, minilm_tokenizer, enc["train"], enc["validation"], p, tmp_path,
-                                    early_stopping=False)
+    with_stop = training.make_trainer(
+        tiny_model, minilm_tokenizer, enc["train"], enc["validation"], p, tmp_path
+    )
+    without = training.make_trainer(
+        tiny_model, minilm_tokenizer, enc["train"], enc["validation"], p, tmp_path, early_stopping=False
+    )
     has = lambda t: any(isinstance(c, EarlyStoppingCallback) for c in t.callback_handler.callbacks)
     assert has(with_stop) and not has(without)
 
@@ -87,8 +101,9 @@ def test_predict_keeps_the_dataset_order(tiny_model, minilm_tokenizer, toy_split
     enc = training.tokenize_dataset(toy_splits, minilm_tokenizer)
     lengths = [len(ids) for ids in enc["validation"]["input_ids"]]
     assert lengths != sorted(lengths)  # the check below would prove nothing on sorted data
-    trainer = training.make_trainer(tiny_model, minilm_tokenizer, enc["train"], enc["validation"],
-                                    profiles.get_profile("smoke"), tmp_path)
+    trainer = training.make_trainer(
+        tiny_model, minilm_tokenizer, enc["train"], enc["validation"], profiles.get_profile("smoke"), tmp_path
+    )
     output = trainer.predict(enc["validation"])
     assert (output.label_ids == np.array(enc["validation"]["labels"])).all()
     single = [trainer.predict(enc["validation"].select([i])).predictions[0] for i in (0, 5, 17)]
@@ -111,14 +126,26 @@ def test_trainer_takes_a_loss_and_a_sampler(tiny_model, minilm_tokenizer, toy_sp
     labels = list(enc["train"]["labels"])
     sampler = sampling.oversampling_sampler(labels, seed=0)
     focal = losses.make_loss("focal", weights=losses.class_weights(losses.class_counts(labels, 2)), gamma=2.0)
-    trainer = training.make_trainer(tiny_model, minilm_tokenizer, enc["train"], enc["validation"],
-                                    profiles.get_profile("smoke", num_epochs=1), tmp_path, loss=focal,
-                                    train_sampler=sampler, compute_metrics=metrics.make_compute_metrics(),
-                                    disable_tqdm=True)
+    trainer = training.make_trainer(
+        tiny_model,
+        minilm_tokenizer,
+        enc["train"],
+        enc["validation"],
+        profiles.get_profile("smoke", num_epochs=1),
+        tmp_path,
+        loss=focal,
+        train_sampler=sampler,
+        compute_metrics=metrics.make_compute_metrics(),
+        disable_tqdm=True,
+    )
     assert trainer.get_train_dataloader().batch_sampler.sampler is sampler  # accelerate wraps it
     batch = next(iter(trainer.get_train_dataloader()))
-    expected = losses.focal_loss(tiny_model(**{k: v for k, v in batch.items() if k != "labels"}).logits,
-                                 batch["labels"], 2.0, focal.weights)
+    expected = losses.focal_loss(
+        tiny_model(**{k: v for k, v in batch.items() if k != "labels"}).logits,
+        batch["labels"],
+        2.0,
+        focal.weights,
+    )
     assert torch.isclose(trainer.compute_loss(tiny_model, dict(batch)), expected, atol=1e-6)
     trainer.train()
     assert trainer.state.global_step == len(trainer.get_train_dataloader())

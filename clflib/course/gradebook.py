@@ -1,5 +1,7 @@
 """Grade a folder of submitted exercise notebooks headlessly into a CSV gradebook.
 
+Course tooling (instructors): ``make grade``.
+
 Every submission is graded by ``otter run`` (otter-grader's grading without Docker: it executes
 the notebook in a fresh Jupyter kernel, then runs the public and hidden tests of the set's
 autograder) in a subprocess of its own, so one submission can never take the others down:
@@ -19,7 +21,7 @@ and the reason for every lost point.
 
 ``make grade EXERCISE=01 SUBMISSIONS=folder OUT=gradebook.csv`` runs :func:`main`; from Python:
 
->>> from clflib.exercises import get_exercise_set
+>>> from clflib.course.exercises import get_exercise_set
 >>> exercise = get_exercise_set("01_binary_sentiment")
 >>> grades = grade_folder("submissions/", exercise)  # doctest: +SKIP
 >>> write_gradebook(grades, exercise, "gradebook.csv")  # doctest: +SKIP
@@ -36,7 +38,6 @@ import argparse
 import csv
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -46,16 +47,41 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from clflib.exercises import (BUILD_DIR, OFFLINE_ENV, ExerciseBuildError, ExerciseSet,
-                              build_is_current, cached_build, get_exercise_set)
+from clflib.course.exercises import (
+    BUILD_DIR,
+    OFFLINE_ENV,
+    ExerciseBuildError,
+    ExerciseSet,
+    build_is_current,
+    cached_build,
+    get_exercise_set,
+)
+from clflib.course.otter_worker import failure_summary, shorten
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_CELL_TIMEOUT",
+    "ANSWER_CELL_TAG",
+    "SOLUTION_CELL_TAG",
+    "ANSWER_PLACEHOLDER",
+    "SubmissionGrade",
+    "format_points",
+    "gradebook_columns",
+    "find_submissions",
+    "compare_with_handout",
+    "manual_answers",
+    "grade_submission",
+    "grade_folder",
+    "gradebook_rows",
+    "write_gradebook",
+    "main",
+]
 
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_CELL_TIMEOUT = 300.0
 ANSWER_CELL_TAG = "otter_answer_cell"  # otter assign tags the cells learners write in
 SOLUTION_CELL_TAG = "otter_assign_solution_cell"  # ... and the solutions in the autograder copy
 ANSWER_PLACEHOLDER = "_Type your answer here, replacing this text._"
-_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
-_MAX_MESSAGE = 160
 
 
 @dataclass
@@ -75,29 +101,6 @@ class SubmissionGrade:
 
 # --- small pure helpers (doctested) --------------------------------------------------------
 
-def shorten(text: str, limit: int = _MAX_MESSAGE) -> str:
-    """One line of at most ``limit`` characters.
-
-    >>> shorten("a   long\\nmessage", 9)
-    'a long...'
-    """
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
-
-
-def failure_summary(message: str) -> str:
-    """The exception line of an otter test-case failure message, without the code around it.
-
-    >>> failure_summary("Test case failed\\nError at line 3 in test q1:\\n  assert x\\n"
-    ...                 "AssertionError: id2label should map 0 to 'neg'")
-    "AssertionError: id2label should map 0 to 'neg'"
-    """
-    lines = [line for line in str(message).strip().splitlines() if line.strip()]
-    for index in range(len(lines) - 1, -1, -1):
-        if _EXCEPTION_LINE.match(lines[index].strip()):
-            return shorten(" ".join(lines[index:]))
-    return shorten(lines[-1] if lines else "failed")
-
 
 def format_points(value: float) -> str:
     """Points without needless decimals.
@@ -110,25 +113,36 @@ def format_points(value: float) -> str:
 
 def gradebook_columns(exercise: ExerciseSet) -> list[str]:
     """The CSV header: submission, one column per question, totals, reason, manual answers."""
-    return (["submission", *(q.name for q in exercise.questions),
-             "total", "possible", "percent", "passed", "reason"]
-            + [f"{q.name}_answer" for q in exercise.manual_questions])
+    return [
+        "submission",
+        *(q.name for q in exercise.questions),
+        "total",
+        "possible",
+        "percent",
+        "passed",
+        "reason",
+    ] + [f"{q.name}_answer" for q in exercise.manual_questions]
 
 
 # --- reading a submission ------------------------------------------------------------------
+
 
 def find_submissions(folder: str | Path) -> list[Path]:
     """Every ``.ipynb`` under ``folder`` (subfolders too, checkpoints skipped), sorted."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"No folder of submissions at {folder}.")
-    found = sorted(p for p in folder.rglob("*.ipynb")
-                   if p.is_file() and ".ipynb_checkpoints" not in p.parts
-                   and not p.name.endswith(".executed.ipynb"))  # copies kept by --executed
+    found = sorted(
+        p
+        for p in folder.rglob("*.ipynb")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts and not p.name.endswith(".executed.ipynb")
+    )  # copies kept by --executed
     if not found:
         others = sorted(p.name for p in folder.iterdir())[:10]
-        raise ValueError(f"No .ipynb files in {folder} (it holds: {others or 'nothing'}). Hand in "
-                         f"notebooks; unzip archives first.")
+        raise ValueError(
+            f"No .ipynb files in {folder} (it holds: {others or 'nothing'}). Hand in "
+            f"notebooks; unzip archives first."
+        )
     return found
 
 
@@ -159,16 +173,18 @@ def compare_with_handout(nb, template: dict) -> list[str]:
         listed = "; ".join(f'"{_first_line(cell.source)}"' for cell in deleted[:3])
         more = f" and {len(deleted) - 3} more" if len(deleted) > 3 else ""
         reasons.append(f"{len(deleted)} handed-out cell(s) deleted: {listed}{more}")
-    answers = [cell_id for cell_id, cell in template.items()
-               if ANSWER_CELL_TAG in cell.get("metadata", {}).get("tags", [])]
+    answers = [
+        cell_id
+        for cell_id, cell in template.items()
+        if ANSWER_CELL_TAG in cell.get("metadata", {}).get("tags", [])
+    ]
     kept = [cell_id for cell_id in answers if cell_id in present]
     if kept and all(present[i].source == template[i].source for i in kept):
         reasons.append(f"unanswered: none of the {len(kept)} answer cells was changed")
     return reasons
 
 
-def manual_answers(nb, exercise: ExerciseSet, handout_ids: frozenset[str] = frozenset()
-                   ) -> dict[str, str]:
+def manual_answers(nb, exercise: ExerciseSet, handout_ids: frozenset[str] = frozenset()) -> dict[str, str]:
     """The learner's text for each manually graded question.
 
     otter assign wraps every manually graded question in ``<!-- BEGIN QUESTION -->`` /
@@ -189,8 +205,11 @@ def manual_answers(nb, exercise: ExerciseSet, handout_ids: frozenset[str] = froz
             continue
         tags = cell.get("metadata", {}).get("tags", [])
         added = bool(handout_ids) and cell.get("id") not in handout_ids
-        if current is not None and cell.cell_type == "markdown" and \
-                (ANSWER_CELL_TAG in tags or SOLUTION_CELL_TAG in tags or added):
+        if (
+            current is not None
+            and cell.cell_type == "markdown"
+            and (ANSWER_CELL_TAG in tags or SOLUTION_CELL_TAG in tags or added)
+        ):
             text = source.replace(ANSWER_PLACEHOLDER, "").strip()
             if text:
                 current.append(text)
@@ -202,6 +221,7 @@ def manual_answers(nb, exercise: ExerciseSet, handout_ids: frozenset[str] = froz
 
 
 # --- grading -------------------------------------------------------------------------------
+
 
 def _kill_tree(process: subprocess.Popen) -> None:
     """Kill a grading subprocess and everything it started (the kernel runs in its own session)."""
@@ -220,17 +240,23 @@ def _kill_tree(process: subprocess.Popen) -> None:
     psutil.wait_procs(family, timeout=10)
 
 
-def grade_submission(path: str | Path, exercise: ExerciseSet, autograder_zip: str | Path, *,
-                     timeout: float = DEFAULT_TIMEOUT,
-                     cell_timeout: float | None = DEFAULT_CELL_TIMEOUT,
-                     name: str | None = None, executed_dir: str | Path | None = None,
-                     threads: int | None = None) -> SubmissionGrade:
+def grade_submission(
+    path: str | Path,
+    exercise: ExerciseSet,
+    autograder_zip: str | Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    cell_timeout: float | None = DEFAULT_CELL_TIMEOUT,
+    name: str | None = None,
+    executed_dir: str | Path | None = None,
+    threads: int | None = None,
+) -> SubmissionGrade:
     """Grade one notebook with ``otter run`` in a subprocess; never raises for a bad submission.
 
     Args:
         path: the submitted notebook.
         exercise: its exercise set (questions and points come from the master).
-        autograder_zip: the set's autograder, from :func:`clflib.exercises.cached_build`.
+        autograder_zip: the set's autograder, from :func:`clflib.course.exercises.cached_build`.
         timeout: seconds for the whole submission; past it the subprocess and its kernel are
             killed and every question scores zero.
         cell_timeout: seconds for one cell; past it the cell is interrupted and grading goes on.
@@ -247,22 +273,22 @@ def grade_submission(path: str | Path, exercise: ExerciseSet, autograder_zip: st
     if not autograder_zip.is_file():
         raise FileNotFoundError(f"No autograder zip at {autograder_zip}: build the set first.")
     if not timeout > 0 or (cell_timeout is not None and not cell_timeout > 0):
-        raise ValueError(f"Time limits must be positive, got timeout={timeout}, "
-                         f"cell_timeout={cell_timeout}.")
+        raise ValueError(f"Time limits must be positive, got timeout={timeout}, cell_timeout={cell_timeout}.")
     grade = SubmissionGrade(name or path.name, {q.name: 0.0 for q in exercise.auto_questions})
     started = time.monotonic()
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as error:  # nbformat raises several kinds for a broken file
-        grade.reasons.append(f"not a readable notebook ({shorten(type(error).__name__ + ': ' + str(error), 100)})")
+        grade.reasons.append(
+            f"not a readable notebook ({shorten(type(error).__name__ + ': ' + str(error), 100)})"
+        )
         return grade
 
     template = _template_cells(exercise)
     grade.manual_answers = manual_answers(nb, exercise, frozenset(template))
     handout_reasons = compare_with_handout(nb, template)
     # Grade under the set's own file name and kernel, whatever the learner's copy was called.
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     otter_meta = nb.metadata.setdefault("otter", {})
     otter_meta.setdefault("assignment_name", exercise.slug)
 
@@ -270,8 +296,16 @@ def grade_submission(path: str | Path, exercise: ExerciseSet, autograder_zip: st
         staged = Path(scratch) / exercise.master.name
         nbformat.write(nb, staged)
         report_path = Path(scratch) / "report.json"
-        command = [sys.executable, "-m", "clflib.grading", "run-one", str(staged),
-                   "--autograder", str(autograder_zip.resolve()), "--report", str(report_path)]
+        command = [
+            sys.executable,
+            "-m",
+            "clflib.course.otter_worker",
+            str(staged),
+            "--autograder",
+            str(autograder_zip.resolve()),
+            "--report",
+            str(report_path),
+        ]
         if cell_timeout is not None:
             command += ["--cell-timeout", str(cell_timeout)]
         if executed_dir is not None:
@@ -283,16 +317,26 @@ def grade_submission(path: str | Path, exercise: ExerciseSet, autograder_zip: st
         with open(log_path, "w") as log:
             # otter's own temporary folders go inside scratch, so a killed run leaves nothing
             (Path(scratch) / "tmp").mkdir()
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=scratch,
-                                       env={**os.environ, **OFFLINE_ENV, **_thread_env(threads),
-                                            "TMPDIR": str(Path(scratch) / "tmp")},
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=scratch,
+                env={
+                    **os.environ,
+                    **OFFLINE_ENV,
+                    **_thread_env(threads),
+                    "TMPDIR": str(Path(scratch) / "tmp"),
+                },
+                start_new_session=True,
+            )
             try:
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 _kill_tree(process)
-                grade.reasons.append(f"timed out: still running after {timeout:g} s, so it was "
-                                     f"stopped and nothing was graded")
+                grade.reasons.append(
+                    f"timed out: still running after {timeout:g} s, so it was stopped and nothing was graded"
+                )
                 grade.reasons += handout_reasons
                 grade.seconds = time.monotonic() - started
                 return grade
@@ -322,8 +366,10 @@ def grade_submission(path: str | Path, exercise: ExerciseSet, autograder_zip: st
         if failures and not unanswered:
             shown = " | ".join(failures[:2])
             more = f" (+{len(failures) - 2} more)" if len(failures) > 2 else ""
-            grade.reasons.append(f"{question.name} {format_points(grade.scores[question.name])}/"
-                                 f"{format_points(question.points)}: {shown}{more}")
+            grade.reasons.append(
+                f"{question.name} {format_points(grade.scores[question.name])}/"
+                f"{format_points(question.points)}: {shown}{more}"
+            )
     return grade
 
 
@@ -343,20 +389,28 @@ def _describe_cell_errors(errors: list[dict], cell_timeout: float | None) -> lis
         else:
             text = failure_summary(f"{error['ename']}: {error['evalue']}")
         grouped.setdefault(text, []).append(str(error["cell"]))
-    lines = [f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} {text}"
-             if text.startswith("stopped") else
-             f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} raised {text}"
-             for text, cells in grouped.items()]
+    lines = [
+        f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} {text}"
+        if text.startswith("stopped")
+        else f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} raised {text}"
+        for text, cells in grouped.items()
+    ]
     if len(lines) > 3:
         lines = lines[:3] + [f"(+{len(lines) - 3} more cell errors)"]
     return lines
 
 
-def grade_folder(folder: str | Path, exercise: ExerciseSet, *,
-                 autograder_zip: str | Path | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 cell_timeout: float | None = DEFAULT_CELL_TIMEOUT, jobs: int = 1,
-                 executed_dir: str | Path | None = None, verbose: bool = False
-                 ) -> list[SubmissionGrade]:
+def grade_folder(
+    folder: str | Path,
+    exercise: ExerciseSet,
+    *,
+    autograder_zip: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    cell_timeout: float | None = DEFAULT_CELL_TIMEOUT,
+    jobs: int = 1,
+    executed_dir: str | Path | None = None,
+    verbose: bool = False,
+) -> list[SubmissionGrade]:
     """Grade every notebook in ``folder`` (see :func:`grade_submission`), ``jobs`` at a time.
 
     Without ``autograder_zip`` the set is built (or a cached build reused) under
@@ -373,13 +427,22 @@ def grade_folder(folder: str | Path, exercise: ExerciseSet, *,
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
 
     def one(path: Path) -> SubmissionGrade:
-        grade = grade_submission(path, exercise, autograder_zip, timeout=timeout,
-                                 cell_timeout=cell_timeout,
-                                 name=path.relative_to(folder).as_posix(),
-                                 executed_dir=executed_dir, threads=threads)
+        grade = grade_submission(
+            path,
+            exercise,
+            autograder_zip,
+            timeout=timeout,
+            cell_timeout=cell_timeout,
+            name=path.relative_to(folder).as_posix(),
+            executed_dir=executed_dir,
+            threads=threads,
+        )
         if verbose:
-            print(f"  {grade.submission}: {format_points(grade.total)}/"
-                  f"{format_points(exercise.auto_points)} in {grade.seconds:.0f} s", flush=True)
+            print(
+                f"  {grade.submission}: {format_points(grade.total)}/"
+                f"{format_points(exercise.auto_points)} in {grade.seconds:.0f} s",
+                flush=True,
+            )
         return grade
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -393,12 +456,16 @@ def gradebook_rows(grades: Sequence[SubmissionGrade], exercise: ExerciseSet) -> 
     for grade in grades:
         row: dict[str, str] = {"submission": grade.submission}
         for question in exercise.questions:
-            row[question.name] = "" if question.manual else format_points(grade.scores.get(question.name, 0.0))
+            row[question.name] = (
+                "" if question.manual else format_points(grade.scores.get(question.name, 0.0))
+            )
         share = grade.total / possible if possible else 0.0
         row["total"] = format_points(grade.total)
         row["possible"] = format_points(possible)
         row["percent"] = f"{100 * share:.1f}"
-        row["passed"] = "" if exercise.pass_mark is None else ("yes" if share >= exercise.pass_mark - 1e-9 else "no")
+        row["passed"] = (
+            "" if exercise.pass_mark is None else ("yes" if share >= exercise.pass_mark - 1e-9 else "no")
+        )
         row["reason"] = "; ".join(grade.reasons)
         for question in exercise.manual_questions:
             row[f"{question.name}_answer"] = grade.manual_answers.get(question.name, "(answer cell missing)")
@@ -406,8 +473,7 @@ def gradebook_rows(grades: Sequence[SubmissionGrade], exercise: ExerciseSet) -> 
     return rows
 
 
-def write_gradebook(grades: Sequence[SubmissionGrade], exercise: ExerciseSet,
-                    path: str | Path) -> Path:
+def write_gradebook(grades: Sequence[SubmissionGrade], exercise: ExerciseSet, path: str | Path) -> Path:
     """Write the gradebook CSV (UTF-8, a header row, one row per submission)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -418,111 +484,34 @@ def write_gradebook(grades: Sequence[SubmissionGrade], exercise: ExerciseSet,
     return path
 
 
-# --- the subprocess that runs otter --------------------------------------------------------
-
-def _limit_cell_time(seconds: float) -> None:
-    """Make otter's notebook executor interrupt any cell that runs longer than ``seconds``.
-
-    otter run builds the executor's traitlets Config inside ``otter.execute.grade_notebook``;
-    a Config that starts with the nbclient settings ``timeout`` and ``interrupt_on_timeout``
-    turns a hung cell into a KeyboardInterrupt in that cell, and execution goes on.
-    """
-    import otter.execute
-    from traitlets.config import Config
-
-    if getattr(otter.execute, "Config", None) is not Config:
-        raise RuntimeError("otter.execute no longer builds its executor from traitlets' Config; "
-                           "the per-cell time limit needs updating for this otter-grader version.")
-
-    class ConfigWithCellTimeout(Config):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.ExecutePreprocessor.timeout = int(max(1, round(seconds)))
-            self.ExecutePreprocessor.interrupt_on_timeout = True
-
-    otter.execute.Config = ConfigWithCellTimeout
-
-
-def _cell_numbers(submitted, executed) -> list[dict]:
-    """Errors in the executed notebook, numbered as cells of the submitted one (1-based)."""
-    by_id = {cell.get("id"): i + 1 for i, cell in enumerate(submitted.cells) if cell.get("id")}
-    by_source: dict[str, int] = {}
-    for i, cell in enumerate(submitted.cells):
-        by_source.setdefault(cell.source, i + 1)
-    errors = []
-    for cell in executed.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") != "error":
-                continue
-            number = by_id.get(cell.get("id")) or by_source.get(cell.source)
-            errors.append({"cell": number if number else "(grader)",
-                           "ename": output.get("ename", "Error"),
-                           "evalue": shorten(output.get("evalue", ""))})
-    return errors
-
-
-def run_one(submission: str, autograder: str, report: str, cell_timeout: float | None,
-            executed: str | None) -> None:
-    """Grade one staged notebook with otter run and write a JSON report (the subprocess side)."""
-    import nbformat
-
-    result: dict = {}
-    try:
-        if cell_timeout:
-            _limit_cell_time(cell_timeout)
-        import otter.run
-
-        results = otter.run.main(submission, autograder=autograder, output_dir=None, no_logo=True)
-        if results.has_catastrophic_failure():
-            result["error"] = f"otter could not read the results: {results.catastrophic_error}"
-        else:
-            result["questions"] = {
-                name: {"score": float(results.get_result(name).score),
-                       "possible": float(results.get_result(name).possible),
-                       "failures": [failure_summary(r.message)
-                                    for r in results.get_result(name).test_case_results
-                                    if not r.passed]}
-                for name in results.test_files
-            }
-        if results.notebook is not None:
-            result["cell_errors"] = _cell_numbers(nbformat.read(submission, as_version=4),
-                                                  results.notebook)
-            if executed:
-                nbformat.write(results.notebook, executed)
-    except Exception as error:  # a wrong set, a notebook otter cannot execute, ...
-        result["error"] = f"{type(error).__name__}: {error}"
-    Path(report).write_text(json.dumps(result, indent=1))
-
-
 # --- command line --------------------------------------------------------------------------
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m clflib.grading",
-        description="Grade a folder of submitted notebooks with otter run (no Docker) into a CSV "
-                    "gradebook.")
+        prog="python -m clflib.course.gradebook",
+        description="Grade a folder of submitted notebooks with otter run (no Docker) into a CSV gradebook.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     grade_cmd = commands.add_parser("grade", help="grade a folder of submissions")
     grade_cmd.add_argument("exercise", help="the set: 01_binary_sentiment, 01, quiz, ...")
     grade_cmd.add_argument("submissions", help="folder of .ipynb files (subfolders are searched)")
     grade_cmd.add_argument("--out", default="gradebook.csv", help="CSV to write")
-    grade_cmd.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                           help="seconds for a whole submission (default %(default)g)")
-    grade_cmd.add_argument("--cell-timeout", type=float, default=DEFAULT_CELL_TIMEOUT,
-                           help="seconds for one cell, 0 for no limit (default %(default)g)")
+    grade_cmd.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help="seconds for a whole submission (default %(default)g)",
+    )
+    grade_cmd.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=DEFAULT_CELL_TIMEOUT,
+        help="seconds for one cell, 0 for no limit (default %(default)g)",
+    )
     grade_cmd.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     grade_cmd.add_argument("--executed", help="folder for the executed copies of the notebooks")
-    one = commands.add_parser("run-one", help="(internal) grade one staged notebook")
-    one.add_argument("submission")
-    one.add_argument("--autograder", required=True)
-    one.add_argument("--report", required=True)
-    one.add_argument("--cell-timeout", type=float)
-    one.add_argument("--executed")
     args = parser.parse_args(argv)
-
-    if args.command == "run-one":
-        run_one(args.submission, args.autograder, args.report, args.cell_timeout, args.executed)
-        return 0
 
     try:
         exercise = get_exercise_set(args.exercise)
@@ -530,13 +519,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if build_is_current(exercise):
             print(f"Using the build of {exercise.slug} in {BUILD_DIR}.", flush=True)
         else:
-            print(f"Building {exercise.slug} with otter assign (its solutions are graded "
-                  f"first) ...", flush=True)
+            print(
+                f"Building {exercise.slug} with otter assign (its solutions are graded first) ...", flush=True
+            )
         autograder_zip = cached_build(exercise).autograder_zip
         print(f"Grading {len(submissions)} notebooks in {args.submissions} ...", flush=True)
-        grades = grade_folder(args.submissions, exercise, autograder_zip=autograder_zip,
-                              timeout=args.timeout, cell_timeout=args.cell_timeout or None,
-                              jobs=args.jobs, executed_dir=args.executed, verbose=True)
+        grades = grade_folder(
+            args.submissions,
+            exercise,
+            autograder_zip=autograder_zip,
+            timeout=args.timeout,
+            cell_timeout=args.cell_timeout or None,
+            jobs=args.jobs,
+            executed_dir=args.executed,
+            verbose=True,
+        )
     except (ValueError, FileNotFoundError, ExerciseBuildError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

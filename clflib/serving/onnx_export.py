@@ -1,5 +1,7 @@
 """Export a classifier to ONNX with ``torch.onnx.export`` and run it with ONNX Runtime.
 
+Taught in lesson 08.
+
 Why these two and not optimum: ``torch.onnx.export`` ships with torch (its exporter needs the
 ``onnx`` and ``onnxscript`` packages), so the export follows the installed torch and
 transformers instead of waiting for a third library to support them; ONNX Runtime
@@ -23,6 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+
+__all__ = ["ONNX_FILE", "SOURCE_FILE", "weights_fingerprint", "input_names", "export_onnx", "OnnxLogits"]
 
 ONNX_FILE = "model.onnx"
 SOURCE_FILE = "source.json"
@@ -53,7 +57,8 @@ def _require(module: str, package: str):
     except ImportError as error:
         raise ImportError(
             f"The ONNX backend needs the package {package!r}: pip install -e '.[inference]' "
-            f"(or pip install {package}).") from error
+            f"(or pip install {package})."
+        ) from error
 
 
 def input_names(tokenizer) -> list[str]:
@@ -66,8 +71,9 @@ def input_names(tokenizer) -> list[str]:
     known = ["input_ids", "attention_mask", "token_type_ids"]
     names = [name for name in known if name in tokenizer.model_input_names]
     if "input_ids" not in names:
-        raise ValueError(f"this tokenizer gives {tokenizer.model_input_names}; an ONNX export "
-                         f"needs at least input_ids.")
+        raise ValueError(
+            f"this tokenizer gives {tokenizer.model_input_names}; an ONNX export needs at least input_ids."
+        )
     return names
 
 
@@ -102,12 +108,21 @@ def export_onnx(model, tokenizer, folder: str | Path, opset_version: int = 18) -
             self.wrapped = wrapped
 
         def forward(self, input_ids, attention_mask=None, token_type_ids=None):
-            inputs = {"input_ids": input_ids, "attention_mask": attention_mask,
-                      "token_type_ids": token_type_ids}
+            inputs = {
+                "input_ids": input_ids,
+                "attention_mask": attention_mask,
+                "token_type_ids": token_type_ids,
+            }
             return self.wrapped(**{name: inputs[name] for name in names}).logits
 
-    sample = tokenizer(["an example to trace the model with", "and a second, longer example "
-                        "so that the batch needs padding"], padding=True, return_tensors="pt")
+    sample = tokenizer(
+        [
+            "an example to trace the model with",
+            "and a second, longer example so that the batch needs padding",
+        ],
+        padding=True,
+        return_tensors="pt",
+    )
     batch = torch.export.Dim("batch", min=1, max=4096)
     sequence = torch.export.Dim("sequence", min=2, max=8192)
     args = tuple(sample[name] for name in names)
@@ -123,9 +138,17 @@ def export_onnx(model, tokenizer, folder: str | Path, opset_version: int = 18) -
             with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
                 # every input shares the batch and sequence axes; the exporter notes it, harmlessly
                 warnings.filterwarnings("ignore", message=".*shares the same shape constraints")
-                torch.onnx.export(wrapped, args, str(staging / ONNX_FILE), input_names=names,
-                                  output_names=["logits"], dynamic_shapes=dynamic_shapes,
-                                  opset_version=opset_version, dynamo=True, verbose=False)
+                torch.onnx.export(
+                    wrapped,
+                    args,
+                    str(staging / ONNX_FILE),
+                    input_names=names,
+                    output_names=["logits"],
+                    dynamic_shapes=dynamic_shapes,
+                    opset_version=opset_version,
+                    dynamo=True,
+                    verbose=False,
+                )
         finally:
             registration_log.setLevel(level)
         (staging / SOURCE_FILE).write_text(json.dumps({"weights_sha256": fingerprint}))

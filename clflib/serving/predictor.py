@@ -1,5 +1,7 @@
 """A Predictor: a saved classifier folder in, labels and probabilities (or entity spans) out.
 
+Taught in lesson 08.
+
 It serves the three kinds of models the course trains, found from the folder's config:
 
 - ``single_label``: softmax; columns ``label``, ``score`` (the label's probability) and
@@ -40,9 +42,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from copy import deepcopy
 import warnings
 from collections.abc import Sequence
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +52,29 @@ import numpy as np
 import pandas as pd
 
 from clflib.inference import check_texts, in_length_order, scores_from_logits, text_problem
-from clflib.latency import LatencyStats
+from clflib.serving.latency import LatencyStats
+from clflib.spans import word_spans
+
+__all__ = [
+    "TASKS",
+    "BACKENDS",
+    "PRECISIONS",
+    "INVALID",
+    "OUTPUT_COLUMNS",
+    "detect_task",
+    "quantize_int8",
+    "Predictor",
+]
 
 TASKS = ("single_label", "multi_label", "token_classification")
 BACKENDS = ("torch", "int8", "onnx")
 PRECISIONS = ("fp32", "bf16", "fp16", "auto")
 INVALID = ("raise", "null")
-OUTPUT_COLUMNS = {"single_label": ["label", "score", "probabilities"],
-                  "multi_label": ["labels", "probabilities"],
-                  "token_classification": ["spans"]}
+OUTPUT_COLUMNS = {
+    "single_label": ["label", "score", "probabilities"],
+    "multi_label": ["labels", "probabilities"],
+    "token_classification": ["spans"],
+}
 
 
 def detect_task(model_or_config) -> str:
@@ -86,8 +102,10 @@ def quantize_int8(model):
     try:
         from torch.ao.quantization import quantize_dynamic
     except ImportError as error:  # pragma: no cover - a future torch without torch.ao.quantization
-        raise ImportError("This torch no longer has torch.ao.quantization.quantize_dynamic; use "
-                          "backend='onnx', or torchao's quantize_ API.") from error
+        raise ImportError(
+            "This torch no longer has torch.ao.quantization.quantize_dynamic; use "
+            "backend='onnx', or torchao's quantize_ API."
+        ) from error
     float_copy = deepcopy(model).float().cpu().eval()  # the caller's model stays as it was
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -117,19 +135,32 @@ def _resolve_precision(precision: str, device: str, backend: str):
     if precision == "fp32":
         return torch.float32
     if not on_gpu or backend != "torch":
-        raise ValueError(f"precision={precision!r} is for the torch backend on a GPU; on a CPU "
-                         f"keep 'fp32' (CPUs without native bf16 run it far slower) or use "
-                         f"backend='int8' or 'onnx'.")
+        raise ValueError(
+            f"precision={precision!r} is for the torch backend on a GPU; on a CPU "
+            f"keep 'fp32' (CPUs without native bf16 run it far slower) or use "
+            f"backend='int8' or 'onnx'."
+        )
     return torch.bfloat16 if precision == "bf16" else torch.float16
 
 
 class Predictor:
     """Batched, length-sorted, timed prediction for one classifier (see the module docstring)."""
 
-    def __init__(self, model, tokenizer, thresholds=None, *, batch_size: int = 32,
-                 max_length: int = 128, backend: str = "torch", device: str | None = "auto",
-                 precision: str = "fp32", onnx_folder: str | Path | None = None,
-                 num_threads: int | None = None, temperature: float = 1.0) -> None:
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        thresholds=None,
+        *,
+        batch_size: int = 32,
+        max_length: int = 128,
+        backend: str = "torch",
+        device: str | None = "auto",
+        precision: str = "fp32",
+        onnx_folder: str | Path | None = None,
+        num_threads: int | None = None,
+        temperature: float = 1.0,
+    ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}.")
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -141,27 +172,35 @@ class Predictor:
         if not (is_number and temperature > 0):
             raise ValueError(f"temperature must be a positive number, got {temperature!r}.")
         if temperature != 1.0 and self.task != "single_label":
-            raise ValueError("temperature scaling here is for single-label (softmax) models; a "
-                             "multi-label model's thresholds were tuned on its raw sigmoids.")
+            raise ValueError(
+                "temperature scaling here is for single-label (softmax) models; a "
+                "multi-label model's thresholds were tuned on its raw sigmoids."
+            )
         self.temperature = float(temperature)
         self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
         self.thresholds = thresholds
         if self.task == "multi_label":
             if thresholds is None:
-                raise ValueError("a multi-label model needs its thresholds: load the folder with "
-                                 "Predictor.from_folder, or pass thresholds=clflib.thresholds."
-                                 "load_thresholds(folder).")
+                raise ValueError(
+                    "a multi-label model needs its thresholds: load the folder with "
+                    "Predictor.from_folder, or pass thresholds=clflib.thresholds."
+                    "load_thresholds(folder)."
+                )
             if list(thresholds.label_names) != self.label_names:
                 raise ValueError("these thresholds were saved for other labels than the model's.")
         if self.task == "token_classification" and not getattr(tokenizer, "is_fast", False):
-            raise ValueError("token classification needs a fast tokenizer (character offsets and "
-                             "word ids); load it with AutoTokenizer.from_pretrained(..., use_fast=True).")
+            raise ValueError(
+                "token classification needs a fast tokenizer (character offsets and "
+                "word ids); load it with AutoTokenizer.from_pretrained(..., use_fast=True)."
+            )
         self.tokenizer = tokenizer
         self.batch_size, self.max_length, self.backend = batch_size, max_length, backend
         self.device = "cpu" if backend in ("int8", "onnx") else _resolve_device(device)
         if backend != "torch" and device not in (None, "auto", "cpu"):
-            raise ValueError(f"backend={backend!r} runs on the CPU; for a GPU use backend='torch' "
-                             f"with precision='bf16' or 'fp16'.")
+            raise ValueError(
+                f"backend={backend!r} runs on the CPU; for a GPU use backend='torch' "
+                f"with precision='bf16' or 'fp16'."
+            )
         self.dtype = _resolve_precision(precision, self.device, backend)
         if num_threads and backend != "onnx":
             import torch
@@ -169,7 +208,7 @@ class Predictor:
             torch.set_num_threads(int(num_threads))  # process-wide, as torch has it
         self.model, self._onnx = None, None
         if backend == "onnx":
-            from clflib.onnx_export import OnnxLogits, export_onnx
+            from clflib.serving.onnx_export import OnnxLogits, export_onnx
 
             if onnx_folder is None:
                 raise ValueError("backend='onnx' needs onnx_folder, where the export is (or goes).")
@@ -191,17 +230,19 @@ class Predictor:
         """
         from transformers import AutoConfig, AutoModelForTokenClassification
 
-        from clflib import inference, resources
+        from clflib import inference, models
 
         directory = Path(directory)
-        if not resources.is_model_folder(directory):
-            raise FileNotFoundError(f"{directory} holds no saved model (no config.json); save one "
-                                    f"with trainer.save_model(folder) or model.save_pretrained(folder).")
+        if not models.is_model_folder(directory):
+            raise FileNotFoundError(
+                f"{directory} holds no saved model (no config.json); save one "
+                f"with trainer.save_model(folder) or model.save_pretrained(folder)."
+            )
         if options.get("backend") == "onnx":
             options.setdefault("onnx_folder", directory / "onnx")
         if detect_task(AutoConfig.from_pretrained(directory)) == "token_classification":
             model = AutoModelForTokenClassification.from_pretrained(directory)
-            return cls(model, resources.load_tokenizer(str(directory)), None, **options)
+            return cls(model, models.load_tokenizer(str(directory)), None, **options)
         model, tokenizer, thresholds = inference.load_classifier(directory)
         return cls(model, tokenizer, thresholds, **options)
 
@@ -209,9 +250,14 @@ class Predictor:
     def _logits(self, batch: list[str]):
         """Tokenize one batch (padded to its longest text) and run the model: (logits, encoding)."""
         token_task = self.task == "token_classification"
-        encoded = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                                 return_tensors="np" if self._onnx is not None else "pt",
-                                 return_offsets_mapping=token_task)
+        encoded = self.tokenizer(
+            batch,
+            padding=True,
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="np" if self._onnx is not None else "pt",
+            return_offsets_mapping=token_task,
+        )
         offsets = encoded.pop("offset_mapping") if token_task else None
         if self._onnx is not None:
             return self._onnx(encoded), encoded, offsets
@@ -225,32 +271,20 @@ class Predictor:
         started = time.perf_counter()
         logits, encoded, offsets = self._logits(batch)
         if self.task == "token_classification":
-            result = [self._spans(text, encoded.word_ids(i), np.asarray(offsets[i]),
-                                  scores_from_logits(logits[i], multi_label=False))
-                      for i, text in enumerate(batch)]
+            result = [
+                word_spans(
+                    text,
+                    encoded.word_ids(i),
+                    offsets[i],
+                    scores_from_logits(logits[i], multi_label=False),
+                    self.label_names,
+                )
+                for i, text in enumerate(batch)
+            ]
         else:
             result = scores_from_logits(logits / self.temperature, multi_label=self.task == "multi_label")
         self.batch_latency.record(time.perf_counter() - started, len(batch))
         return result
-
-    def _spans(self, text: str, word_ids: Sequence[int | None], offsets: np.ndarray,
-               token_scores: np.ndarray) -> list[dict]:
-        """Tag each word with its first sub-word's tag, then join the words into spans."""
-        from clflib.spans import bio_spans
-
-        words: dict[int, list] = {}
-        for position, word in enumerate(word_ids):
-            if word is None:
-                continue
-            start, end = int(offsets[position][0]), int(offsets[position][1])
-            if word not in words:
-                tag = int(token_scores[position].argmax())
-                words[word] = [start, end, self.label_names[tag], float(token_scores[position, tag])]
-            else:
-                words[word][1] = end
-        ordered = [words[w] for w in sorted(words)]
-        return bio_spans(text, [(w[0], w[1]) for w in ordered], [w[2] for w in ordered],
-                         [w[3] for w in ordered])
 
     def _run(self, texts: list[str]):
         return in_length_order(texts, self.batch_size, self._predict_batch, show_progress=False)
@@ -259,8 +293,10 @@ class Predictor:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text in the input order (sequence classifiers only)."""
         if self.task == "token_classification":
-            raise ValueError("a token-classification model has no per-text probabilities; use "
-                             "predict(texts) for entity spans.")
+            raise ValueError(
+                "a token-classification model has no per-text probabilities; use "
+                "predict(texts) for entity spans."
+            )
         started = time.perf_counter()
         texts = check_texts(texts)
         scores = self._run(texts)
@@ -275,8 +311,9 @@ class Predictor:
         if self.task == "token_classification":
             raise ValueError("predict_logits is for sequence classifiers; use predict(texts) for spans.")
         texts = check_texts(texts)
-        return in_length_order(texts, self.batch_size, lambda batch: self._logits(batch)[0],
-                               show_progress=False)
+        return in_length_order(
+            texts, self.batch_size, lambda batch: self._logits(batch)[0], show_progress=False
+        )
 
     def predict(self, texts: Sequence[str] | pd.Series, invalid: str = "raise") -> pd.DataFrame:
         """One row of predictions per text, in the input order (see the module docstring)."""
@@ -320,33 +357,48 @@ class Predictor:
 
             decisions = apply_thresholds(scores, self.thresholds.thresholds, self.thresholds.fallback)
             names = np.asarray(self.label_names, dtype=object)
-            return {"labels": column(names[np.flatnonzero(row)].tolist() for row in decisions),
-                    "probabilities": probabilities}
+            return {
+                "labels": column(names[np.flatnonzero(row)].tolist() for row in decisions),
+                "probabilities": probabilities,
+            }
         best = scores.argmax(axis=1) if len(scores) else np.zeros(0, dtype=int)
-        return {"label": column(self.label_names[i] for i in best),
-                "score": column(scores[np.arange(len(best)), best].astype(float), dtype=float),
-                "probabilities": probabilities}
+        return {
+            "label": column(self.label_names[i] for i in best),
+            "score": column(scores[np.arange(len(best)), best].astype(float), dtype=float),
+            "probabilities": probabilities,
+        }
 
-    def predict_frame(self, frame: pd.DataFrame, text_column: str = "text", prefix: str = "pred_",
-                      invalid: str = "null") -> pd.DataFrame:
+    def predict_frame(
+        self, frame: pd.DataFrame, text_column: str = "text", prefix: str = "pred_", invalid: str = "null"
+    ) -> pd.DataFrame:
         """``frame`` with the prediction columns added, each named ``prefix`` + column.
 
         >>> predictor.predict_frame(pd.DataFrame({"id": [7], "text": ["hi"]})).columns.tolist()  # doctest: +SKIP
         ['id', 'text', 'pred_label', 'pred_score', 'pred_probabilities', 'pred_error']
         """
         if text_column not in frame.columns:
-            raise KeyError(f"no text column {text_column!r}; the columns are "
-                           f"{list(frame.columns)}. Name the right one with text_column=.")
+            raise KeyError(
+                f"no text column {text_column!r}; the columns are "
+                f"{list(frame.columns)}. Name the right one with text_column=."
+            )
         predictions = self.predict(frame[text_column], invalid=invalid)
         added = {f"{prefix}{name}": predictions[name].to_numpy() for name in predictions.columns}
         clash = sorted(set(added) & set(frame.columns))
         if clash:
-            raise ValueError(f"the input already has column(s) {clash}; pass another prefix= so "
-                             f"the predictions do not overwrite them.")
+            raise ValueError(
+                f"the input already has column(s) {clash}; pass another prefix= so "
+                f"the predictions do not overwrite them."
+            )
         return frame.assign(**added)
 
-    def predict_dataset(self, dataset, text_column: str = "text", prefix: str = "pred_",
-                        invalid: str = "raise", map_batch_size: int = 1000):
+    def predict_dataset(
+        self,
+        dataset,
+        text_column: str = "text",
+        prefix: str = "pred_",
+        invalid: str = "raise",
+        map_batch_size: int = 1000,
+    ):
         """A ``datasets.Dataset`` with the prediction columns added (``prefix`` + column).
 
         Runs ``dataset.map`` in batches of ``map_batch_size`` rows, so memory stays bounded, and
@@ -355,8 +407,10 @@ class Predictor:
         from datasets import Features
 
         if text_column not in dataset.column_names:
-            raise KeyError(f"no text column {text_column!r}; the columns are "
-                           f"{dataset.column_names}. Name the right one with text_column=.")
+            raise KeyError(
+                f"no text column {text_column!r}; the columns are "
+                f"{dataset.column_names}. Name the right one with text_column=."
+            )
         added = Features.from_arrow_schema(self.output_schema(prefix, with_error=invalid == "null"))
         clash = sorted(set(added) & set(dataset.column_names))
         if clash:
@@ -366,12 +420,20 @@ class Predictor:
 
         def add_predictions(batch: dict[str, list]) -> dict[str, list]:
             predictions = self.predict(batch[text_column], invalid=invalid)
-            return {f"{prefix}{name}": [None if _is_missing(v) else v for v in predictions[name]]
-                    for name in predictions.columns}
+            return {
+                f"{prefix}{name}": [None if _is_missing(v) else v for v in predictions[name]]
+                for name in predictions.columns
+            }
 
-        return dataset.map(add_predictions, batched=True, batch_size=map_batch_size,
-                           features=features, load_from_cache_file=False,
-                           new_fingerprint=uuid.uuid4().hex, desc="Predicting")
+        return dataset.map(
+            add_predictions,
+            batched=True,
+            batch_size=map_batch_size,
+            features=features,
+            load_from_cache_file=False,
+            new_fingerprint=uuid.uuid4().hex,
+            desc="Predicting",
+        )
 
     def output_schema(self, prefix: str = "", with_error: bool = False):
         """The pyarrow schema of the prediction columns (fixed, so every Parquet part agrees)."""
@@ -381,9 +443,22 @@ class Predictor:
         fields = {
             "single_label": [("label", pa.string()), ("score", pa.float64()), ("probabilities", scores)],
             "multi_label": [("labels", pa.list_(pa.string())), ("probabilities", scores)],
-            "token_classification": [("spans", pa.list_(pa.struct([
-                ("label", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
-                ("text", pa.string()), ("score", pa.float64())])))],
+            "token_classification": [
+                (
+                    "spans",
+                    pa.list_(
+                        pa.struct(
+                            [
+                                ("label", pa.string()),
+                                ("start", pa.int64()),
+                                ("end", pa.int64()),
+                                ("text", pa.string()),
+                                ("score", pa.float64()),
+                            ]
+                        )
+                    ),
+                )
+            ],
         }[self.task]
         if with_error:
             fields.append(("error", pa.string()))
@@ -405,9 +480,11 @@ class Predictor:
         return {"per_call": self.call_latency.summary(), "per_batch": self.batch_latency.summary()}
 
     def __repr__(self) -> str:
-        return (f"Predictor(task={self.task!r}, labels={len(self.label_names)}, "
-                f"backend={self.backend!r}, device={self.device!r}, "
-                f"batch_size={self.batch_size}, max_length={self.max_length})")
+        return (
+            f"Predictor(task={self.task!r}, labels={len(self.label_names)}, "
+            f"backend={self.backend!r}, device={self.device!r}, "
+            f"batch_size={self.batch_size}, max_length={self.max_length})"
+        )
 
 
 def _is_missing(value: Any) -> bool:

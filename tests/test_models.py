@@ -2,24 +2,24 @@ from pathlib import Path
 
 import pytest
 
-from clflib import resources
+from clflib import models
 
 
 def test_alias_resolves_to_the_packaged_model_folder():
-    folder = Path(resources.resolve_model_name("minilm"))
-    assert (folder / "config.json").is_file() and resources.is_model_folder(folder)
-    assert resources.resolve_model_name("MiniLM") == str(folder)
+    folder = Path(models.resolve_model_name("minilm"))
+    assert (folder / "config.json").is_file() and models.is_model_folder(folder)
+    assert models.resolve_model_name("MiniLM") == str(folder)
 
 
 def test_other_names_pass_through_unchanged():
-    assert resources.resolve_model_name("distilbert-base-uncased") == "distilbert-base-uncased"
-    assert resources.resolve_model_name("./runs/model") == "./runs/model"
+    assert models.resolve_model_name("distilbert-base-uncased") == "distilbert-base-uncased"
+    assert models.resolve_model_name("./runs/model") == "./runs/model"
 
 
 @pytest.mark.parametrize("bad", ["", "   ", None, 3])
 def test_bad_model_names_get_a_clear_error(bad):
     with pytest.raises(ValueError, match="MODEL_NAME"):
-        resources.resolve_model_name(bad)
+        models.resolve_model_name(bad)
 
 
 def test_tokenizer_adds_special_tokens(minilm_tokenizer):
@@ -28,34 +28,34 @@ def test_tokenizer_adds_special_tokens(minilm_tokenizer):
 
 
 def test_classifier_gets_readable_labels(tiny_model_dir):
-    model = resources.load_sequence_classifier(str(tiny_model_dir), ["negative", "neutral", "positive"])
+    model = models.load_sequence_classifier(str(tiny_model_dir), ["negative", "neutral", "positive"])
     assert model.config.num_labels == 3
     assert model.config.id2label[2] == "positive" and model.config.label2id["neutral"] == 1
 
 
 def test_minilm_loads_as_a_classifier():
-    model = resources.load_sequence_classifier("minilm", ["neg", "pos"])
+    model = models.load_sequence_classifier("minilm", ["neg", "pos"])
     assert model.config.hidden_size == 384 and model.config.num_hidden_layers == 6
     assert model.classifier.out_features == 2
 
 
 def test_saved_classifier_keeps_its_labels(tiny_model_dir):
-    model = resources.load_sequence_classifier(str(tiny_model_dir))
+    model = models.load_sequence_classifier(str(tiny_model_dir))
     assert model.config.id2label == {0: "neg", 1: "pos"}
 
 
 @pytest.mark.parametrize("labels", [["only"], ["a", "a"]])
 def test_bad_label_lists_are_refused(labels):
     with pytest.raises(ValueError, match="at least two distinct"):
-        resources.load_sequence_classifier("minilm", labels)
+        models.load_sequence_classifier("minilm", labels)
 
 
 def test_unknown_model_offline_explains_why():
     with pytest.raises(OSError, match="offline mode is on"):
-        resources.load_tokenizer("someone/no-such-model")
+        models.load_tokenizer("someone/no-such-model")
 
 
 def test_loading_info_names_the_new_head():
-    model, info = resources.load_sequence_classifier("minilm", ["neg", "pos"], with_loading_info=True)
+    model, info = models.load_sequence_classifier("minilm", ["neg", "pos"], with_loading_info=True)
     assert info["missing_keys"] == ["classifier.bias", "classifier.weight"]
     assert model.num_labels == 2

@@ -1,5 +1,7 @@
 """Latency statistics for a predictor: p50, p95, p99 and throughput, in bounded memory.
 
+Taught in lesson 08 (the Predictor's p50/p99).
+
 A mean hides the slow requests users notice; percentiles show them. :class:`LatencyStats`
 keeps the most recent ``window`` timings (a ring buffer, so a predictor that runs for days does
 not grow) and the running totals for throughput.
@@ -17,6 +19,8 @@ from __future__ import annotations
 from collections import deque
 
 import numpy as np
+
+__all__ = ["LatencyStats"]
 
 
 class LatencyStats:
@@ -49,9 +53,15 @@ class LatencyStats:
         Percentiles are None before the first timing.
         """
         timings = np.asarray(self._seconds, dtype=float) * 1000
-        p50, p95, p99 = (np.percentile(timings, [50, 95, 99]).round(3).tolist()
-                         if len(timings) else (None, None, None))
-        return {"calls": self.calls, "texts": self.texts,
-                "seconds": round(self.total_seconds, 6),
-                "p50_ms": p50, "p95_ms": p95, "p99_ms": p99,
-                "texts_per_second": self.texts / self.total_seconds if self.total_seconds else 0.0}
+        p50, p95, p99 = (
+            np.percentile(timings, [50, 95, 99]).round(3).tolist() if len(timings) else (None, None, None)
+        )
+        return {
+            "calls": self.calls,
+            "texts": self.texts,
+            "seconds": round(self.total_seconds, 6),
+            "p50_ms": p50,
+            "p95_ms": p95,
+            "p99_ms": p99,
+            "texts_per_second": self.texts / self.total_seconds if self.total_seconds else 0.0,
+        }

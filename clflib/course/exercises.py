@@ -1,5 +1,7 @@
 """Exercise sets: find them, build them with ``otter assign``, keep the student versions current.
 
+Course tooling (authors): ``make exercises``.
+
 Each set lives in ``exercises/<slug>/``: a master notebook ``<slug>.ipynb`` in otter-grader's
 assign format (an ``# ASSIGNMENT CONFIG`` raw cell, ``# BEGIN QUESTION`` blocks with solutions,
 public tests and ``# HIDDEN`` tests), and ``student/``, the version learners open, built from the
@@ -31,13 +33,41 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-EXERCISES_DIR = PROJECT_ROOT / "exercises"
-BUILD_DIR = PROJECT_ROOT / "runs" / "exercises"
+from clflib.course import EXERCISES_DIR, PROJECT_ROOT, RUNS_DIR
+
+__all__ = [
+    "BUILD_DIR",
+    "STUDENT_FOLDER",
+    "AUTOGRADER_ZIP",
+    "OFFLINE_ENV",
+    "ExerciseBuildError",
+    "Question",
+    "ExerciseSet",
+    "Build",
+    "read_exercise_set",
+    "exercise_sets",
+    "get_exercise_set",
+    "build",
+    "stabilise_cell_ids",
+    "RUN_ARTIFACTS",
+    "student_version_differences",
+    "publish_student_version",
+    "master_fingerprint",
+    "build_is_current",
+    "cached_build",
+    "main",
+]
+
+BUILD_DIR = RUNS_DIR / "exercises"
 STUDENT_FOLDER = "student"
 AUTOGRADER_ZIP = "autograder.zip"
-OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-               "TOKENIZERS_PARALLELISM": "false", "MPLBACKEND": "Agg"}
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "MPLBACKEND": "Agg",
+}
 
 
 class ExerciseBuildError(RuntimeError):
@@ -115,6 +145,7 @@ class Build:
 
 # --- reading a master notebook -------------------------------------------------------------
 
+
 def _raw_cell_yaml(cell, header: str) -> dict | None:
     """The YAML under ``# <header>`` in a raw cell, or None when the cell is something else."""
     import yaml
@@ -142,11 +173,9 @@ def read_exercise_set(master: str | Path) -> ExerciseSet:
     if not master.is_file():
         raise FileNotFoundError(f"No master notebook at {master}.")
     nb = nbformat.read(master, as_version=4)
-    configs = [c for c in (_raw_cell_yaml(cell, "ASSIGNMENT CONFIG") for cell in nb.cells)
-               if c is not None]
+    configs = [c for c in (_raw_cell_yaml(cell, "ASSIGNMENT CONFIG") for cell in nb.cells) if c is not None]
     if len(configs) != 1:
-        raise ValueError(f"{master} needs exactly one '# ASSIGNMENT CONFIG' raw cell, "
-                         f"found {len(configs)}.")
+        raise ValueError(f"{master} needs exactly one '# ASSIGNMENT CONFIG' raw cell, found {len(configs)}.")
     config = configs[0]
     questions = []
     for cell in nb.cells:
@@ -155,8 +184,11 @@ def read_exercise_set(master: str | Path) -> ExerciseSet:
             continue
         if "name" not in question:
             raise ValueError(f"A '# BEGIN QUESTION' cell in {master} has no name: {cell.source!r}")
-        questions.append(Question(str(question["name"]), float(question.get("points", 1)),
-                                  bool(question.get("manual", False))))
+        questions.append(
+            Question(
+                str(question["name"]), float(question.get("points", 1)), bool(question.get("manual", False))
+            )
+        )
     names = [q.name for q in questions]
     if len(set(names)) != len(names):
         raise ValueError(f"Question names repeat in {master}: {names}.")
@@ -166,17 +198,25 @@ def read_exercise_set(master: str | Path) -> ExerciseSet:
         raise ValueError(f"score_threshold in {master} must be a share in (0, 1], got {pass_mark}.")
     expected_name = master.stem
     if config.get("name") != expected_name:
-        raise ValueError(f"The assignment config of {master} must say 'name: {expected_name}' "
-                         f"(otter checks submissions against it), got {config.get('name')!r}.")
-    return ExerciseSet(master.stem, master.resolve(), tuple(questions),
-                       None if pass_mark is None else float(pass_mark))
+        raise ValueError(
+            f"The assignment config of {master} must say 'name: {expected_name}' "
+            f"(otter checks submissions against it), got {config.get('name')!r}."
+        )
+    return ExerciseSet(
+        master.stem, master.resolve(), tuple(questions), None if pass_mark is None else float(pass_mark)
+    )
 
 
 def exercise_sets(root: str | Path = EXERCISES_DIR) -> list[ExerciseSet]:
     """Every set under ``root``: each folder holding a master named after it."""
     root = Path(root)
-    masters = sorted(p / f"{p.name}.ipynb" for p in root.iterdir()
-                     if p.is_dir() and (p / f"{p.name}.ipynb").is_file()) if root.is_dir() else []
+    masters = (
+        sorted(
+            p / f"{p.name}.ipynb" for p in root.iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").is_file()
+        )
+        if root.is_dir()
+        else []
+    )
     return [read_exercise_set(master) for master in masters]
 
 
@@ -192,12 +232,14 @@ def get_exercise_set(name: str, root: str | Path = EXERCISES_DIR) -> ExerciseSet
 
 # --- building ------------------------------------------------------------------------------
 
+
 def _tail(text: str, lines: int = 40) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def build(exercise: ExerciseSet, out_dir: str | Path, *, run_tests: bool = True,
-          timeout: float = 900) -> Build:
+def build(
+    exercise: ExerciseSet, out_dir: str | Path, *, run_tests: bool = True, timeout: float = 900
+) -> Build:
     """Run ``otter assign`` on the master into ``out_dir`` and make the result reproducible.
 
     With ``run_tests`` (the default) otter grades the solutions against every test, public and
@@ -211,21 +253,30 @@ def build(exercise: ExerciseSet, out_dir: str | Path, *, run_tests: bool = True,
     if not run_tests:
         command.append("--no-run-tests")
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, **OFFLINE_ENV}, cwd=exercise.folder)
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **OFFLINE_ENV},
+            cwd=exercise.folder,
+        )
     except subprocess.TimeoutExpired as error:
         raise ExerciseBuildError(
-            f"otter assign on {exercise.master.name} took longer than {timeout:.0f} s.") from error
+            f"otter assign on {exercise.master.name} took longer than {timeout:.0f} s."
+        ) from error
     if done.returncode != 0:
         raise ExerciseBuildError(
             f"otter assign failed on {exercise.master} (exit {done.returncode}). Either the master "
             f"is malformed or a solution fails its tests. Last lines of its output:\n"
-            f"{_tail(done.stdout + done.stderr)}")
+            f"{_tail(done.stdout + done.stderr)}"
+        )
     result = Build(exercise, out_dir)
     zips = sorted(result.autograder_dir.glob("*-autograder_*.zip"))
     if len(zips) != 1:
-        raise ExerciseBuildError(f"Expected one autograder zip in {result.autograder_dir}, "
-                                 f"found {[z.name for z in zips]}.")
+        raise ExerciseBuildError(
+            f"Expected one autograder zip in {result.autograder_dir}, found {[z.name for z in zips]}."
+        )
     zips[0].replace(result.autograder_zip)
     master_ids = _cell_ids(exercise.master)
     for notebook in (result.student_dir / exercise.master.name, result.solution_notebook):
@@ -273,9 +324,11 @@ RUN_ARTIFACTS = ("__pycache__", ".ipynb_checkpoints", ".OTTER_LOG", "outputs")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*"))
-            if p.is_file() and not set(p.relative_to(folder).parts) & set(RUN_ARTIFACTS)}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not set(p.relative_to(folder).parts) & set(RUN_ARTIFACTS)
+    }
 
 
 def student_version_differences(exercise: ExerciseSet, result: Build) -> list[str]:
@@ -284,8 +337,9 @@ def student_version_differences(exercise: ExerciseSet, result: Build) -> list[st
     built = _files(result.student_dir)
     problems = [f"missing from {exercise.student_dir}: {name}" for name in built if name not in committed]
     problems += [f"not produced by the master any more: {name}" for name in committed if name not in built]
-    problems += [f"out of date: {name}" for name in built
-                 if name in committed and committed[name] != built[name]]
+    problems += [
+        f"out of date: {name}" for name in built if name in committed and committed[name] != built[name]
+    ]
     return problems
 
 
@@ -293,8 +347,7 @@ def publish_student_version(exercise: ExerciseSet, result: Build) -> None:
     """Replace the committed ``student/`` folder with the freshly built one."""
     if exercise.student_dir.exists():
         shutil.rmtree(exercise.student_dir)
-    shutil.copytree(result.student_dir, exercise.student_dir,
-                    ignore=shutil.ignore_patterns(*RUN_ARTIFACTS))
+    shutil.copytree(result.student_dir, exercise.student_dir, ignore=shutil.ignore_patterns(*RUN_ARTIFACTS))
 
 
 def master_fingerprint(exercise: ExerciseSet) -> str:
@@ -313,12 +366,16 @@ def build_is_current(exercise: ExerciseSet, build_root: str | Path = BUILD_DIR) 
     """Whether ``build_root/<slug>`` holds a build of the master as it is now."""
     folder = Path(build_root) / exercise.slug
     stamp = folder / "master.sha256"
-    return (stamp.is_file() and stamp.read_text().strip() == master_fingerprint(exercise)
-            and Build(exercise, folder).autograder_zip.is_file())
+    return (
+        stamp.is_file()
+        and stamp.read_text().strip() == master_fingerprint(exercise)
+        and Build(exercise, folder).autograder_zip.is_file()
+    )
 
 
-def cached_build(exercise: ExerciseSet, build_root: str | Path = BUILD_DIR, *,
-                 run_tests: bool = True) -> Build:
+def cached_build(
+    exercise: ExerciseSet, build_root: str | Path = BUILD_DIR, *, run_tests: bool = True
+) -> Build:
     """The build in ``build_root/<slug>``, rebuilt only when the master changed since."""
     folder = Path(build_root) / exercise.slug
     if build_is_current(exercise, build_root):
@@ -330,24 +387,28 @@ def cached_build(exercise: ExerciseSet, build_root: str | Path = BUILD_DIR, *,
 
 # --- command line --------------------------------------------------------------------------
 
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m clflib.exercises",
+        prog="python -m clflib.course.exercises",
         description="Build exercise sets with otter assign (checking that the solutions pass) "
-                    "and refresh, or check, the committed student versions.")
+        "and refresh, or check, the committed student versions.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     build_cmd = commands.add_parser("build", help="build sets and refresh exercises/*/student/")
     build_cmd.add_argument("sets", nargs="*", help="slugs or numbers (default: every set)")
-    build_cmd.add_argument("--check", action="store_true",
-                           help="only report whether the committed student versions are current")
+    build_cmd.add_argument(
+        "--check", action="store_true", help="only report whether the committed student versions are current"
+    )
     commands.add_parser("list", help="list the sets, their questions and points")
     args = parser.parse_args(argv)
 
     sets = exercise_sets()
     if args.command == "list":
         for exercise in sets:
-            questions = ", ".join(f"{q.name} ({q.points:g}{' manual' if q.manual else ''})"
-                                  for q in exercise.questions)
+            questions = ", ".join(
+                f"{q.name} ({q.points:g}{' manual' if q.manual else ''})" for q in exercise.questions
+            )
             mark = f", pass mark {exercise.pass_mark:.0%}" if exercise.pass_mark else ""
             print(f"{exercise.slug}: {questions}{mark}")
         return 0
@@ -360,8 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stale = []
     with tempfile.TemporaryDirectory(prefix="exercise-build-") as scratch:
         for exercise in chosen:
-            print(f"building {exercise.slug} (otter assign, then the solutions are graded) ...",
-                  flush=True)
+            print(f"building {exercise.slug} (otter assign, then the solutions are graded) ...", flush=True)
             try:
                 result = build(exercise, Path(scratch) / exercise.slug)
             except ExerciseBuildError as error:
@@ -376,8 +436,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 print("  student version already up to date")
     if stale:
-        print("The committed student versions are out of date (run `make exercises`):\n  "
-              + "\n  ".join(stale))
+        print(
+            "The committed student versions are out of date (run `make exercises`):\n  " + "\n  ".join(stale)
+        )
         return 1
     return 0
 

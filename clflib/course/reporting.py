@@ -1,5 +1,7 @@
 """Write a lesson's key metrics as a flat JSON object (read by the tests and ``make course``).
 
+Used by every lesson's last cell.
+
 >>> import tempfile, os
 >>> path = os.path.join(tempfile.mkdtemp(), "m.json")
 >>> write_metrics(path, {"test_accuracy": 0.8125, "dataset": "rotten_tomatoes"})["test_accuracy"]
@@ -17,6 +19,8 @@ from numbers import Number
 from pathlib import Path
 from typing import Any
 
+__all__ = ["write_metrics", "read_metrics"]
+
 
 def _plain(key: str, value: Any) -> float | int | str | bool:
     if isinstance(value, (str, bool)):
@@ -28,8 +32,7 @@ def _plain(key: str, value: Any) -> float | int | str | bool:
             raise ValueError(f"Metric {key!r} is {value}: a lesson must not report NaN or inf.")
         return value
     raise TypeError(
-        f"Metric {key!r} must be a number or a string (a flat JSON object), got "
-        f"{type(value).__name__}."
+        f"Metric {key!r} must be a number or a string (a flat JSON object), got {type(value).__name__}."
     )
 
 

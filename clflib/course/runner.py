@@ -1,0 +1,207 @@
+"""Run the course's notebooks headlessly and report their metrics.
+
+Course tooling: ``make course`` and the tests.
+
+``make course`` calls ``python -m clflib.course run``: every lesson in ``notebooks/`` is executed
+with papermill into ``runs/<profile>/``, each writes its key metrics as JSON beside its executed
+copy, and a table of metrics and runtimes is printed. The tests use :func:`run_lesson` too.
+
+``python -m clflib.course readme-table`` prints the README's lesson table, Colab links included,
+from :data:`LESSONS` (the one place they are written).
+
+>>> colab_url(LESSONS[0]).endswith("notebooks/01_binary_sentiment.ipynb")
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clflib.course import BRANCH, REPOSITORY, RUNS_DIR
+from clflib.course.lessons import LESSONS, Lesson, get_lesson
+from clflib.course.reporting import read_metrics
+
+__all__ = ["colab_url", "readme_table", "LessonRun", "run_lesson", "run_and_verify", "format_runs", "main"]
+
+
+def colab_url(lesson: Lesson) -> str:
+    return (
+        f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/"
+        f"notebooks/{lesson.notebook.name}"
+    )
+
+
+def readme_table(lessons: Sequence[Lesson] = LESSONS) -> str:
+    """The Markdown table of lessons for the README."""
+    lines = [
+        "| # | lesson | dataset | what it teaches | cpu profile results | Colab |",
+        "|---|---|---|---|---|---|",
+    ]
+    badge = "https://colab.research.google.com/assets/colab-badge.svg"
+    for lesson in lessons:
+        number = lesson.number
+        link = f"[![Open In Colab]({badge})]({colab_url(lesson)})"
+        lines.append(
+            f"| {number} | [{lesson.title}](notebooks/{lesson.notebook.name}) | "
+            f"{lesson.dataset} | {lesson.teaches} | {lesson.cpu_results} | {link} |"
+        )
+    return "\n".join(lines)
+
+
+@dataclass
+class LessonRun:
+    """The outcome of one executed lesson."""
+
+    lesson: str
+    executed_notebook: Path
+    metrics_path: Path
+    seconds: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    failed_claims: list[str] = field(default_factory=list)
+    output_dir: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.failed_claims
+
+    def explain(self) -> str:
+        """Why the run is not ok: the error, or the claims its metrics missed."""
+        if self.error:
+            return self.error
+        return "claims not met: " + "; ".join(self.failed_claims)
+
+
+def run_lesson(
+    notebook: str | Path,
+    output_dir: str | Path,
+    parameters: Mapping[str, Any],
+    timeout: int = 1800,
+    kernel_name: str = "python3",
+) -> LessonRun:
+    """Execute one notebook with papermill; never raises for a failing cell.
+
+    Parameters are passed as a dict (so ``False`` stays a bool). ``METRICS_PATH`` and
+    ``OUTPUT_DIR`` are set to files under ``output_dir`` unless given. A failed run keeps its
+    executed copy, with the error in place, and reports which cell failed.
+    """
+    import papermill
+
+    notebook = Path(notebook)
+    output_dir = Path(output_dir).resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    executed = output_dir / notebook.name
+    params = dict(parameters)
+    params.setdefault("METRICS_PATH", str(output_dir / f"{notebook.stem}.metrics.json"))
+    params.setdefault("OUTPUT_DIR", str(output_dir / notebook.stem))
+    metrics_path = Path(params["METRICS_PATH"])
+    metrics_path.unlink(missing_ok=True)  # a stale file must not pass for this run's result
+    started = time.perf_counter()
+    error = ""
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=params,
+            kernel_name=kernel_name,
+            cwd=str(notebook.parent),
+            execution_timeout=timeout,
+            progress_bar=False,
+        )
+    except Exception as exc:  # papermill's execution errors, timeouts, dead kernels
+        error = f"{type(exc).__name__}: {exc}".strip()
+        error = error[:2000] + f"\n(executed copy kept at {executed})"
+    seconds = time.perf_counter() - started
+    metrics = read_metrics(metrics_path) if metrics_path.is_file() and not error else {}
+    if not error and not metrics:
+        error = f"The notebook ran but wrote no metrics to {metrics_path}."
+    return LessonRun(
+        notebook.stem, executed, metrics_path, seconds, metrics, error, output_dir=Path(params["OUTPUT_DIR"])
+    )
+
+
+def run_and_verify(
+    lesson: Lesson,
+    profile: str,
+    output_dir: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    timeout: int = 1800,
+) -> LessonRun:
+    """Run ``lesson`` in ``profile`` and check its claims (:meth:`Lesson.verify`) on the metrics."""
+    result = run_lesson(
+        lesson.notebook, output_dir, {"PROFILE": profile, **(parameters or {})}, timeout=timeout
+    )
+    if not result.error:
+        result.failed_claims = lesson.verify(result.metrics, real=profile != "smoke")
+    return result
+
+
+def format_runs(runs: Sequence[LessonRun], profile: str) -> str:
+    """A plain-text table: lesson, status, runtime and each lesson's key metrics."""
+    by_slug = {lesson.slug: lesson for lesson in LESSONS}
+    lines = [f"Course run, profile {profile!r}", "-" * 78]
+    for run in runs:
+        lesson = by_slug.get(run.lesson)
+        keys = lesson.key_metrics if lesson else tuple(sorted(run.metrics))
+        status = "ok" if run.ok else "FAILED"
+        shown = ", ".join(
+            f"{key}={run.metrics[key]:.4g}"
+            if isinstance(run.metrics.get(key), float)
+            else f"{key}={run.metrics.get(key)}"
+            for key in keys
+            if key in run.metrics
+        )
+        dataset = run.metrics.get("dataset", "?")
+        lines.append(f"{run.lesson:<28} {status:<6} {run.seconds:7.1f} s  [{dataset}]  {shown}")
+        if not run.ok:
+            lines.append(f"    {run.explain()}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m clflib.course",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="execute the lessons and print their metrics")
+    run.add_argument("--profile", default="auto", help="auto (default), smoke, cpu or gpu")
+    run.add_argument(
+        "--lessons", nargs="*", default=None, help="lesson numbers or slugs to run (default: all)"
+    )
+    run.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    commands.add_parser("readme-table", help="print the README's lesson table")
+    args = parser.parse_args(argv)
+
+    if args.command == "readme-table":
+        print(readme_table())
+        return 0
+    from clflib.profiles import resolve_profile_name
+
+    profile = resolve_profile_name(args.profile)
+    try:
+        chosen = [get_lesson(name) for name in args.lessons] if args.lessons else list(LESSONS)
+    except ValueError as error:
+        parser.error(str(error))
+    runs = []
+    for lesson in chosen:
+        print(f"Running {lesson.slug} (profile {profile}) ...", flush=True)
+        # a smoke run uses the lesson's smoke settings, as the tests do
+        parameters = lesson.smoke if profile == "smoke" else {}
+        result = run_and_verify(lesson, profile, RUNS_DIR / profile, parameters, timeout=args.timeout)
+        print(f"  {'done' if result.ok else 'FAILED'} in {result.seconds:.0f} s", flush=True)
+        runs.append(result)
+    print()
+    print(format_runs(runs, profile))
+    return 0 if all(run.ok for run in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
