@@ -3,6 +3,7 @@ and the lesson runs of this session (each run once, its seconds printed at the e
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -167,35 +168,41 @@ def lesson_runs():
             _LESSON_RUNS[key] = run_and_verify(
                 lesson, profile, RUNS_DIR / "tests" / profile, parameters, timeout=900
             )
+            _record(key, _LESSON_RUNS[key])
         return _LESSON_RUNS[key]
 
     return run
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Every lesson run's seconds, so the test budget's growth shows in each CI log.
+LESSON_SECONDS = PROJECT_ROOT / "runs" / "tests" / "lesson_seconds"
 
-    Under xdist each worker writes its runs to runs/tests/lesson_seconds/<worker>.json and the
-    controller prints them all.
-    """
-    import json
 
-    from clflib.course import RUNS_DIR
+def _record(key, run) -> None:
+    """Leave each lesson run's seconds in a file per process, for the summary at the end."""
+    LESSON_SECONDS.mkdir(parents=True, exist_ok=True)
+    path = LESSON_SECONDS / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.jsonl"
+    with open(path, "a") as handle:
+        handle.write(json.dumps([*key, run.seconds, run.ok]) + "\n")
 
-    folder = RUNS_DIR / "tests" / "lesson_seconds"
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker is not None:  # a worker: leave the numbers for the controller
-        return
-    runs = {key: (run.seconds, run.ok) for key, run in _LESSON_RUNS.items()}
-    if folder.is_dir():
-        for path in folder.glob("*.json"):
-            runs.update(
-                {(slug, profile): tuple(value) for slug, profile, *value in json.loads(path.read_text())}
-            )
+
+def pytest_sessionstart(session):
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller, or a run without xdist
+        for path in LESSON_SECONDS.glob("*.jsonl"):
             path.unlink()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Every lesson run's seconds (smoke, CI budget), so the test budget shows in each CI log."""
+    runs = {}
+    for path in sorted(LESSON_SECONDS.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            slug, profile, seconds, ok = json.loads(line)
+            runs[slug, profile] = (seconds, ok)
     if not runs:
         return
-    terminalreporter.write_sep("-", "lesson runs (seconds; budget: smoke + CI budget <= 180 a lesson)")
+    terminalreporter.write_sep(
+        "-", "lesson runs (seconds; budget: smoke + CI budget + exercises <= 180 a lesson)"
+    )
     for slug in sorted({slug for slug, _ in runs}):
         smoke, budget = runs.get((slug, "smoke")), runs.get((slug, "cpu"))
         cells = [f"{r[0]:6.1f}{'' if r[1] else ' FAILED'}" if r else "     -" for r in (smoke, budget)]
@@ -203,18 +210,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"{slug:<32} smoke {cells[0]}   CI budget {cells[1]}   together {total:6.1f}"
         )
-
-
-def pytest_sessionfinish(session):
-    """An xdist worker hands its lesson runs' seconds to the controller (see above)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker is None or not _LESSON_RUNS:
-        return
-    import json
-
-    from clflib.course import RUNS_DIR
-
-    folder = RUNS_DIR / "tests" / "lesson_seconds"
-    folder.mkdir(parents=True, exist_ok=True)
-    rows = [[slug, profile, run.seconds, run.ok] for (slug, profile), run in _LESSON_RUNS.items()]
-    (folder / f"{worker}.json").write_text(json.dumps(rows))

@@ -278,8 +278,8 @@ def test_command_line_errors_are_one_readable_line(tmp_path, capsys):
 
 # --- building, a learner's session, grading (slow) -----------------------------------------
 
-# Under pytest-xdist the tests that share the builds run in one worker, so each set is built once.
-SHARES_BUILDS = pytest.mark.xdist_group("exercises")
+# Under pytest-xdist (make test: --dist loadscope) this whole module runs in one worker, so the
+# session-scoped builds below are made once.
 
 
 @pytest.fixture(scope="session")
@@ -308,7 +308,6 @@ def answered(
 
 
 @pytest.mark.notebook
-@SHARES_BUILDS
 @pytest.mark.parametrize("slug", IDS)
 def test_the_committed_student_version_is_current(builds, slug):
     build = builds[slug]
@@ -439,7 +438,6 @@ def read_gradebook(path: Path) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.notebook
-@SHARES_BUILDS
 @pytest.mark.parametrize("slug", IDS)
 def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(builds, slug, tmp_path):
     """A learner answers (the solutions, typed into the student notebook) and runs the checks;
@@ -548,7 +546,6 @@ def our_kernels(since: float, scratch: Path) -> list:
 
 
 @pytest.mark.notebook
-@SHARES_BUILDS
 def test_time_limits_an_endless_cell_and_an_endless_notebook(builds, tmp_path, monkeypatch):
     """A looping cell is interrupted and grading goes on; a hung notebook is killed, kernel too."""
     started = time.time()

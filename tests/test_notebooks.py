@@ -22,12 +22,35 @@ def chain_root(lesson) -> str:
     return min([lesson.slug, *providers])
 
 
-# Under pytest-xdist (make test), a lesson's runs and those of the lessons that use its output
-# go to the same worker, so every model is trained once.
-GROUPED = [
-    pytest.param(lesson, id=lesson.slug, marks=pytest.mark.xdist_group(f"lesson-{chain_root(lesson)}"))
-    for lesson in LESSONS
-]
+def lessons_of_chain(root: str) -> type:
+    """A test class for the lessons of one chain: under pytest-xdist (``make test`` runs
+    ``--dist loadscope``) a class runs in one worker, so a lesson that serves another's output
+    finds it there, trained once."""
+    members = [lesson for lesson in LESSONS if chain_root(lesson) == root]
+    ids = [lesson.slug for lesson in members]
+
+    class LessonChain:
+        @pytest.mark.notebook
+        @pytest.mark.parametrize("lesson", members, ids=ids)
+        def test_lesson_smoke(self, lesson, lesson_runs):
+            result = lesson_runs(lesson, "smoke")
+            assert result.ok, result.explain()
+
+        @pytest.mark.notebook
+        @pytest.mark.real_data
+        @pytest.mark.parametrize("lesson", members, ids=ids)
+        def test_lesson_real_data_ci_budget(self, lesson, lesson_runs, real_data_dir):
+            result = lesson_runs(lesson, "cpu")
+            assert result.ok, result.explain()
+
+    LessonChain.members = ids
+    LessonChain.__name__ = LessonChain.__qualname__ = f"TestLessons{root.split('_', 1)[0]}"
+    return LessonChain
+
+
+for _root in sorted({chain_root(lesson) for lesson in LESSONS}):
+    _chain = lessons_of_chain(_root)
+    globals()[_chain.__name__] = _chain
 
 
 def test_lessons_are_numbered_in_order_and_unique():
@@ -39,16 +62,7 @@ def test_lessons_are_numbered_in_order_and_unique():
             assert provider in IDS and provider < lesson.slug, "a lesson uses an earlier one"
 
 
-@pytest.mark.notebook
-@pytest.mark.parametrize("lesson", GROUPED)
-def test_lesson_smoke(lesson, lesson_runs):
-    result = lesson_runs(lesson, "smoke")
-    assert result.ok, result.explain()
-
-
-@pytest.mark.notebook
-@pytest.mark.real_data
-@pytest.mark.parametrize("lesson", GROUPED)
-def test_lesson_real_data_ci_budget(lesson, lesson_runs, real_data_dir):
-    result = lesson_runs(lesson, "cpu")
-    assert result.ok, result.explain()
+def test_every_lesson_is_run_by_one_chain():
+    chains = [chain for name, chain in globals().items() if name.startswith("TestLessons")]
+    assert sorted(slug for chain in chains for slug in chain.members) == sorted(IDS)
+    assert "08_production_inference" in TestLessons01.members  # it serves lesson 01's model  # noqa: F821
