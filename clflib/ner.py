@@ -1,0 +1,297 @@
+"""Named-entity recognition: subword label alignment, word-level reading, entity-level scores.
+
+Taught in lesson 04 (NER).
+
+A tokenizer splits words into subwords, but the labels belong to words. Before training, each
+token needs a label (or -100, which the loss ignores); after prediction, each word needs one tag.
+Three alignment strategies are in use, and the peers' materials disagree on them:
+
+- ``"first_subword"``: the first subword of a word gets the word's tag, the rest -100;
+- ``"all_subwords_inside"``: every subword is trained; continuations of a ``B-X`` word get
+  ``I-X`` (the span stays one entity when read per subword);
+- ``"all_subwords_copied_b"``: every subword gets the word's own tag, ``B-X`` copied onto each
+  continuation (a per-subword reading then sees several entities where there is one).
+
+Special tokens (``[CLS]``, ``[SEP]``, padding) always get -100. To compare the strategies fairly,
+predictions are read at word level: a word's tag is its first subword's (:func:`word_predictions`),
+and entities are scored with seqeval in strict IOB2 mode (:func:`entity_scores`): an entity
+counts only when its span and its type both match.
+
+>>> names = ["O", "B-PER", "I-PER"]
+>>> word_ids = [None, 0, 0, 0, 1, None]      # "[CLS] ada love ##lace met [SEP]"-like
+>>> align_labels(word_ids, [1, 0], "first_subword", names)
+[-100, 1, -100, -100, 0, -100]
+>>> align_labels(word_ids, [1, 0], "all_subwords_inside", names)
+[-100, 1, 2, 2, 0, -100]
+>>> align_labels(word_ids, [1, 0], "all_subwords_copied_b", names)
+[-100, 1, 1, 1, 0, -100]
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "IGNORE_INDEX",
+    "ALIGNMENT_STRATEGIES",
+    "inside_tag_ids",
+    "align_labels",
+    "tokenize_and_align",
+    "word_predictions",
+    "entity_spans",
+    "entity_scores",
+    "token_scores",
+    "error_taxonomy",
+]
+
+IGNORE_INDEX = -100  # what PyTorch's cross-entropy (and so every transformers model) skips
+ALIGNMENT_STRATEGIES = ("first_subword", "all_subwords_inside", "all_subwords_copied_b")
+
+
+def _check_strategy(strategy: str) -> None:
+    if strategy not in ALIGNMENT_STRATEGIES:
+        raise ValueError(f"Unknown alignment strategy {strategy!r}; choose one of {ALIGNMENT_STRATEGIES}.")
+
+
+def inside_tag_ids(label_names: Sequence[str]) -> list[int]:
+    """For each tag id, the id a continuation subword gets under ``"all_subwords_inside"``.
+
+    ``B-X`` maps to ``I-X`` (when the label set has it); every other tag maps to itself.
+
+    >>> inside_tag_ids(["O", "B-PER", "I-PER", "B-LOC"])
+    [0, 2, 2, 3]
+    """
+    index = {name: i for i, name in enumerate(label_names)}
+    return [
+        index.get("I-" + name[2:], i) if name.startswith("B-") else i for i, name in enumerate(label_names)
+    ]
+
+
+def align_labels(
+    word_ids: Sequence[int | None],
+    word_tags: Sequence[int],
+    strategy: str,
+    label_names: Sequence[str],
+    example: int | str | None = None,
+) -> list[int]:
+    """One label per token from one label per word (see the module docstring for the strategies).
+
+    ``word_ids`` is ``encoding.word_ids()`` of a fast tokenizer (None for special tokens). Words
+    cut off by truncation simply do not appear. ``example`` names the example in error messages.
+    """
+    _check_strategy(strategy)
+    where = f" (example {example})" if example is not None else ""
+    for tag in word_tags:
+        if not 0 <= int(tag) < len(label_names):
+            raise ValueError(
+                f"Tag id {tag}{where} is outside the label set of {len(label_names)} tags "
+                f"{list(label_names)}; map the data's tags onto these names first."
+            )
+    inside = inside_tag_ids(label_names)
+    labels, previous = [], None
+    for word in word_ids:
+        if word is None:
+            labels.append(IGNORE_INDEX)
+        elif word >= len(word_tags):
+            raise ValueError(
+                f"Token of word {word}{where}, but only {len(word_tags)} tags: tokens and tags must "
+                f"have the same length."
+            )
+        elif word != previous:
+            labels.append(int(word_tags[word]))
+        elif strategy == "first_subword":
+            labels.append(IGNORE_INDEX)
+        elif strategy == "all_subwords_inside":
+            labels.append(inside[int(word_tags[word])])
+        else:
+            labels.append(int(word_tags[word]))
+        previous = word
+    return labels
+
+
+def tokenize_and_align(
+    batch: dict[str, list],
+    tokenizer,
+    strategy: str,
+    label_names: Sequence[str],
+    max_length: int = 128,
+    tokens_column: str = "tokens",
+    tags_column: str = "ner_tags",
+) -> dict[str, Any]:
+    """Tokenize pre-split words and align their tags: for ``Dataset.map(..., batched=True)``.
+
+    Raises a clear error for an example whose tokens and tags differ in length, naming it by its
+    position in the batch and its first words.
+    """
+    _check_strategy(strategy)
+    for i, (words, tags) in enumerate(zip(batch[tokens_column], batch[tags_column])):
+        if len(words) != len(tags):
+            raise ValueError(
+                f"Example {i} of this batch has {len(words)} tokens but {len(tags)} tags "
+                f"(starts {' '.join(words[:6])!r}): every token needs exactly one tag."
+            )
+    encoded = tokenizer(
+        batch[tokens_column], is_split_into_words=True, truncation=True, max_length=max_length
+    )
+    encoded["labels"] = [
+        align_labels(encoded.word_ids(i), tags, strategy, label_names, example=i)
+        for i, tags in enumerate(batch[tags_column])
+    ]
+    return encoded
+
+
+def word_predictions(token_predictions: Sequence[int], word_ids: Sequence[int | None]) -> list[int]:
+    """One predicted tag id per word: the prediction of the word's first subword.
+
+    >>> word_predictions([0, 1, 2, 2, 0, 0], [None, 0, 0, 0, 1, None])
+    [1, 0]
+    """
+    words: dict[int, int] = {}
+    for prediction, word in zip(token_predictions, word_ids):
+        if word is not None and word not in words:
+            words[word] = int(prediction)
+    return [words[w] for w in sorted(words)]
+
+
+def entity_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """Entities of one tag sequence as ``(type, start, end)`` word positions, strict IOB2.
+
+    An ``I-X`` that does not continue an ``X`` entity starts none (strict reading).
+
+    >>> entity_spans(["B-PER", "I-PER", "O", "I-LOC", "B-LOC"])
+    [('PER', 0, 2), ('LOC', 4, 5)]
+    """
+    from seqeval.scheme import IOB2, Entities
+
+    found = Entities([list(tags)], IOB2, suffix=False).entities[0]
+    return [(entity.tag, entity.start, entity.end) for entity in found]
+
+
+def _check_pairs(true_tags: Sequence[Sequence[str]], predicted_tags: Sequence[Sequence[str]]) -> None:
+    if len(true_tags) != len(predicted_tags):
+        raise ValueError(f"{len(true_tags)} true sequences but {len(predicted_tags)} predicted ones.")
+    for i, (true, predicted) in enumerate(zip(true_tags, predicted_tags)):
+        if len(true) != len(predicted):
+            raise ValueError(f"Sequence {i}: {len(true)} true tags but {len(predicted)} predicted ones.")
+
+
+def entity_scores(
+    true_tags: Sequence[Sequence[str]], predicted_tags: Sequence[Sequence[str]]
+) -> dict[str, Any]:
+    """Entity-level precision, recall and F1 (seqeval, strict IOB2), overall and per type.
+
+    Returns ``{"precision", "recall", "f1", "per_type": {type: {"precision", "recall", "f1",
+    "support"}}}``.
+
+    >>> entity_scores([["B-PER", "I-PER", "O"]], [["B-PER", "O", "O"]])["f1"]
+    0.0
+    """
+    from seqeval.metrics import classification_report
+    from seqeval.scheme import IOB2
+
+    _check_pairs(true_tags, predicted_tags)
+    report = classification_report(
+        [list(t) for t in true_tags],
+        [list(p) for p in predicted_tags],
+        mode="strict",
+        scheme=IOB2,
+        output_dict=True,
+        zero_division=0,
+    )
+    micro = report.pop("micro avg")
+    for key in ("macro avg", "weighted avg"):
+        report.pop(key, None)
+    per_type = {
+        name: {
+            "precision": float(row["precision"]),
+            "recall": float(row["recall"]),
+            "f1": float(row["f1-score"]),
+            "support": int(row["support"]),
+        }
+        for name, row in sorted(report.items())
+    }
+    return {
+        "precision": float(micro["precision"]),
+        "recall": float(micro["recall"]),
+        "f1": float(micro["f1-score"]),
+        "per_type": per_type,
+    }
+
+
+def token_scores(
+    true_tags: Sequence[Sequence[str]], predicted_tags: Sequence[Sequence[str]]
+) -> dict[str, float]:
+    """The same predictions scored per word: accuracy and micro-F1 over every tag, and the
+    share of ``O`` words that makes both look better than the entity-level F1.
+
+    >>> token_scores([["B-PER", "I-PER", "O", "O"]], [["B-PER", "O", "O", "O"]])["accuracy"]
+    0.75
+    """
+    from sklearn.metrics import f1_score
+
+    _check_pairs(true_tags, predicted_tags)
+    true = [tag for sequence in true_tags for tag in sequence]
+    predicted = [tag for sequence in predicted_tags for tag in sequence]
+    if not true:
+        raise ValueError("No tags to score.")
+    return {
+        "accuracy": sum(t == p for t, p in zip(true, predicted)) / len(true),
+        "micro_f1": float(f1_score(true, predicted, average="micro")),
+        "o_share": true.count("O") / len(true),
+    }
+
+
+def error_taxonomy(
+    true_tags: Sequence[Sequence[str]], predicted_tags: Sequence[Sequence[str]], examples: int = 3
+) -> dict[str, Any]:
+    """Count what went wrong, entity by entity (strict IOB2 spans on both sides).
+
+    - ``correct``: same span, same type;
+    - ``type``: same span, another type;
+    - ``boundary``: overlapping spans of the same type that do not match exactly;
+    - ``boundary_and_type``: overlapping, different span and type;
+    - ``missed``: a true entity no predicted one overlaps;
+    - ``spurious``: a predicted entity no true one overlaps.
+
+    Returns ``{"counts": {...}, "examples": {kind: [(sequence, true, predicted), ...]}}``.
+
+    >>> error_taxonomy([["B-PER", "I-PER", "O", "B-LOC"]], [["B-PER", "O", "B-ORG", "O"]])["counts"]
+    {'correct': 0, 'type': 0, 'boundary': 1, 'boundary_and_type': 0, 'missed': 1, 'spurious': 1}
+    """
+    _check_pairs(true_tags, predicted_tags)
+    counts: Counter = Counter(
+        {k: 0 for k in ("correct", "type", "boundary", "boundary_and_type", "missed", "spurious")}
+    )
+    shown: dict[str, list] = {}
+
+    def note(kind: str, sequence: int, true=None, predicted=None) -> None:
+        counts[kind] += 1
+        if len(shown.setdefault(kind, [])) < examples:
+            shown[kind].append((sequence, true, predicted))
+
+    for i, (true, predicted) in enumerate(zip(true_tags, predicted_tags)):
+        gold, guess = entity_spans(true), entity_spans(predicted)
+        matched_guess: set[int] = set()
+        for entity in gold:
+            overlapping = [j for j, g in enumerate(guess) if g[1] < entity[2] and entity[1] < g[2]]
+            if not overlapping:
+                note("missed", i, entity)
+                continue
+            j = next((j for j in overlapping if guess[j][1:] == entity[1:]), overlapping[0])
+            matched_guess.update(overlapping)
+            other = guess[j]
+            if other == entity:
+                kind = "correct"
+            elif other[1:] == entity[1:]:
+                kind = "type"
+            elif other[0] == entity[0]:
+                kind = "boundary"
+            else:
+                kind = "boundary_and_type"
+            note(kind, i, entity, other)
+        for j, other in enumerate(guess):
+            if j not in matched_guess:
+                note("spurious", i, None, other)
+    return {"counts": dict(counts), "examples": shown}
