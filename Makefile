@@ -39,14 +39,14 @@ course: setup
 # Two workers on the course's 2 cores (each with its share of the threads, see tests/conftest.py).
 # --dist loadscope keeps a test module or class in one worker: the exercise builds are made once,
 # and a lesson and the lessons that use its output (one class in tests/test_notebooks.py) share
-# their runs. TEST_WORKERS=0 runs serially.
+# their runs; the slowest scopes start first (tests/conftest.py). TEST_WORKERS=0 runs serially.
 TEST_WORKERS ?= auto
 test: setup
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # Everything except the notebook runs (lessons, exercise builds and grading): the inner loop.
 test-fast: setup
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope -m "not notebook"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not notebook"
 
 # ruff: lint everything (notebooks too); the formatter covers the package, tests and benchmarks.
 lint: setup

@@ -174,6 +174,22 @@ def lesson_runs():
     return run
 
 
+def pytest_collection_modifyitems(config, items):
+    """Slow scopes first: the modules and classes that run notebooks, most notebook tests first.
+
+    ``make test`` runs pytest-xdist with ``--dist loadscope --no-loadscope-reorder``: a module or
+    class goes to one worker, handed out in this order as workers free up, so starting with the
+    longest work lets both workers finish at about the same time (the fast tests fill the gaps).
+    """
+    from collections import Counter
+
+    def scope(item) -> str:  # what loadscope keeps together: a module, or a class
+        return item.nodeid.rsplit("::", 1)[0]
+
+    notebook_tests = Counter(scope(item) for item in items if item.get_closest_marker("notebook"))
+    items.sort(key=lambda item: -notebook_tests[scope(item)])  # stable: the rest keep their order
+
+
 LESSON_SECONDS = PROJECT_ROOT / "runs" / "tests" / "lesson_seconds"
 
 
