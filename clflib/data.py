@@ -134,7 +134,7 @@ REGISTRY: dict[str, DatasetSpec] = {
         DatasetSpec(
             "support_inbox",
             "",
-            ("all", "sentiment", "sentiment_binary", "intent", "tags"),
+            ("all", "sentiment", "sentiment_binary", "intent", "tags", "ner"),
             ("text",),
             "label",
             "this course (data/support_inbox)",
@@ -260,12 +260,15 @@ def load_support_inbox(config: str = "all"):
     Configs: "all" (every field), "sentiment" (text, label: 3 classes), "sentiment_binary"
     (negative vs positive, neutral dropped; the schema of rotten_tomatoes), "intent" (text,
     intent, domain: the schema of clinc150; each intent belongs to one of 5 domains), "tags"
-    (text, labels: a list, the schema of go_emotions).
+    (text, labels: a list, the schema of go_emotions), "ner" (id, tokens, ner_tags: BIO tags over
+    whitespace tokens for the 416 hand-tagged messages of ``ner.jsonl``, the schema of wnut_17).
     """
     import datasets
 
     _check_config(REGISTRY["support_inbox"], config)
     names = support_inbox_label_names()
+    if config == "ner":
+        return _support_inbox_ner(names["ner_tags"])
     messages = read_support_inbox_messages()
     sentiment_names = ["negative", "positive"] if config == "sentiment_binary" else names["sentiment"]
     if config == "sentiment_binary":
@@ -295,6 +298,43 @@ def load_support_inbox(config: str = "all"):
         rows = [m for m in messages if m["split"] == split]
         table = {col: [m[source.get(col, col)] for m in rows] for col in columns}
         splits[split] = datasets.Dataset.from_dict(table, features=datasets.Features(columns))
+    return datasets.DatasetDict(splits)
+
+
+def _support_inbox_ner(tag_names: list[str]):
+    """The NER part of the inbox (``ner.jsonl``) in wnut_17's schema, in the inbox's splits."""
+    import datasets
+
+    path = SUPPORT_INBOX_DIR / "ner.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    index = {name: i for i, name in enumerate(tag_names)}
+    for number, row in enumerate(rows, start=1):
+        unknown = sorted(set(row["ner_tags"]) - set(index))
+        if unknown or len(row["tokens"]) != len(row["ner_tags"]):
+            raise ValueError(
+                f"{path}, line {number} ({row.get('id')}): "
+                + (
+                    f"tags {unknown} are not in labels.json's ner_tags"
+                    if unknown
+                    else f"{len(row['tokens'])} tokens but {len(row['ner_tags'])} tags"
+                )
+            )
+    features = datasets.Features(
+        {
+            "id": datasets.Value("string"),
+            "tokens": datasets.List(datasets.Value("string")),
+            "ner_tags": datasets.List(datasets.ClassLabel(names=tag_names)),
+        }
+    )
+    splits = {}
+    for split in SPLITS:
+        chosen = [row for row in rows if row["split"] == split]
+        table = {
+            "id": [row["id"] for row in chosen],
+            "tokens": [row["tokens"] for row in chosen],
+            "ner_tags": [[index[tag] for tag in row["ner_tags"]] for row in chosen],
+        }
+        splits[split] = datasets.Dataset.from_dict(table, features=features)
     return datasets.DatasetDict(splits)
 
 

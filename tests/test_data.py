@@ -138,3 +138,15 @@ def test_validation_split_is_carved_from_train_without_overlap():
     assert not set(out["train"]["text"]) & set(out["validation"]["text"])
     assert collections.Counter(out["validation"]["label"]) == {0: 5, 1: 5, 2: 5, 3: 5}
     assert data.ensure_validation_split(out) is out
+
+
+def test_support_inbox_ner_config_has_wnut_17s_schema_and_the_inbox_splits():
+    ner = data.load_dataset("support_inbox", "ner")
+    names = data.label_names(ner["train"], "ner_tags")
+    assert names[0] == "O" and {"B-ORDER_ID", "I-PERSON", "B-COURIER"} <= set(names)
+    assert [len(ner[split]) for split in ("train", "validation", "test")] == [309, 52, 55]
+    messages = {m["id"]: m for m in data.read_support_inbox_messages()}
+    first = ner["validation"][0]
+    assert messages[first["id"]]["split"] == "validation"
+    assert first["tokens"] == messages[first["id"]]["text"].split()
+    assert len(first["tokens"]) == len(first["ner_tags"])
