@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["split_tag", "bio_spans", "word_spans"]
+__all__ = ["split_tag", "bio_spans", "word_spans", "merge_windows"]
 
 
 def split_tag(tag: str) -> tuple[str, str | None]:
@@ -133,3 +133,47 @@ def word_spans(
             words[word][1] = end
     ordered = [words[w] for w in sorted(words)]
     return bio_spans(text, [(w[0], w[1]) for w in ordered], [w[2] for w in ordered], [w[3] for w in ordered])
+
+
+def merge_windows(
+    window_word_ids: Sequence[Sequence[int | None]],
+    window_offsets: Sequence[Sequence[tuple[int, int]]],
+    window_scores: Sequence[np.ndarray],
+) -> tuple[list[int], list[tuple[int, int]], np.ndarray]:
+    """One reading of a long text from its overlapping windows, for :func:`word_spans`.
+
+    A text longer than the model's window is tokenized into windows that overlap (the
+    tokenizer's ``return_overflowing_tokens=True, stride=...``). A word inside an overlap is seen
+    twice; it is read from the window where its first subword has the most tokens of context on
+    its shorter side, so words near a window's cut are read from the neighbour that sees both
+    sides of them. Returns one entry per word: its id, its character span (first to last subword
+    in that window) and its first subword's tag scores.
+
+    >>> scores = [np.array([[1, 0], [0, 1], [0, 1]]), np.array([[0, 1], [1, 0], [0, 1]])]
+    >>> ids, offsets, rows = merge_windows([[0, 1, 2], [1, 2, 3]],
+    ...                                    [[(0, 1), (2, 3), (4, 5)], [(2, 3), (4, 5), (6, 7)]], scores)
+    >>> ids, offsets, rows.argmax(axis=1).tolist()
+    ([0, 1, 2, 3], [(0, 1), (2, 3), (4, 5), (6, 7)], [0, 1, 0, 1])
+    """
+    if not len(window_word_ids) == len(window_offsets) == len(window_scores) or not window_word_ids:
+        raise ValueError("need one list of word ids, offsets and scores per window, and a window.")
+    best: dict[int, tuple[int, tuple[int, int], np.ndarray]] = {}
+    for word_ids, offsets, scores in zip(window_word_ids, window_offsets, window_scores):
+        positions = [p for p, word in enumerate(word_ids) if word is not None]
+        if not positions:
+            continue
+        first, last = positions[0], positions[-1]
+        seen: dict[int, list] = {}
+        for position in positions:
+            word = word_ids[position]
+            start, end = int(offsets[position][0]), int(offsets[position][1])
+            if word not in seen:
+                context = min(position - first, last - position)
+                seen[word] = [context, start, end, np.asarray(scores[position])]
+            else:
+                seen[word][2] = end
+        for word, (context, start, end, row) in seen.items():
+            if word not in best or context > best[word][0]:
+                best[word] = (context, (start, end), row)
+    words = sorted(best)
+    return words, [best[w][1] for w in words], np.stack([best[w][2] for w in words])

@@ -303,3 +303,17 @@ def test_temperature_softens_probabilities_without_changing_labels(tiny_model_di
 def test_temperature_is_refused_for_multi_label_models(tiny_multilabel_model_dir):
     with pytest.raises(ValueError, match="single-label"):
         Predictor.from_folder(tiny_multilabel_model_dir, temperature=2.0)
+
+
+def test_a_long_text_is_read_in_windows_so_no_entity_past_the_cut_is_lost(tiny_ner_model_dir_factory):
+    """600 words, a 64-token window: every word, the last one included, comes back as a span."""
+    words = [f"place{i}" if i % 2 else "Lovelace" for i in range(600)]
+    text = " ".join(words)
+    predictor = Predictor.from_folder(tiny_ner_model_dir_factory("B-LOC"), max_length=64, stride=16)
+    spans = predictor.predict([text, "Ada"])["spans"].tolist()
+    assert [s["text"] for s in spans[0]] == words, "one span per word, across every window"
+    last = spans[0][-1]
+    assert text[last["start"] : last["end"]] == words[-1] and last["start"] > 512
+    assert [s["text"] for s in spans[1]] == ["Ada"]
+    with pytest.raises(ValueError, match="stride must be an integer from 0 to 61"):
+        Predictor.from_folder(tiny_ner_model_dir_factory("B-LOC"), max_length=64, stride=62)

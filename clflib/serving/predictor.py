@@ -11,7 +11,9 @@ It serves the three kinds of models the course trains, found from the folder's c
 - ``token_classification``: per-word BIO tags joined into entity spans with character
   offsets (see :mod:`clflib.spans`); column ``spans``, a list of
   ``{"label", "start", "end", "text", "score"}``. A text longer than ``max_length`` tokens is
-  truncated, so spans past that point are not found: raise ``max_length`` for long documents.
+  read in overlapping windows (``stride`` tokens shared between neighbours), and each word is
+  tagged from the window where it has the most context on both sides, so no entity past the
+  first window is lost (:func:`clflib.spans.merge_windows`).
 
 Inputs can be a list of strings, a pandas Series (the result keeps its index), a DataFrame
 column (:meth:`Predictor.predict_frame`) or a ``datasets.Dataset``
@@ -53,7 +55,7 @@ import pandas as pd
 
 from clflib.inference import check_texts, in_length_order, scores_from_logits, text_problem
 from clflib.serving.latency import LatencyStats
-from clflib.spans import word_spans
+from clflib.spans import merge_windows, word_spans
 
 __all__ = [
     "TASKS",
@@ -160,6 +162,7 @@ class Predictor:
         onnx_folder: str | Path | None = None,
         num_threads: int | None = None,
         temperature: float = 1.0,
+        stride: int | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}.")
@@ -192,6 +195,16 @@ class Predictor:
             raise ValueError(
                 "token classification needs a fast tokenizer (character offsets and "
                 "word ids); load it with AutoTokenizer.from_pretrained(..., use_fast=True)."
+            )
+        # token classification reads long texts in windows that overlap by ``stride`` tokens
+        self.stride = max_length // 4 if stride is None else stride
+        room = max_length - tokenizer.num_special_tokens_to_add()
+        if self.task == "token_classification" and not (
+            isinstance(self.stride, int) and 0 <= self.stride < room
+        ):
+            raise ValueError(
+                f"stride must be an integer from 0 to {room - 1} (max_length {max_length} less "
+                f"the special tokens, less one), got {stride!r}."
             )
         self.tokenizer = tokenizer
         self.batch_size, self.max_length, self.backend = batch_size, max_length, backend
@@ -248,8 +261,13 @@ class Predictor:
 
     # ----------------------------------------------------------------------------- running
     def _logits(self, batch: list[str]):
-        """Tokenize one batch (padded to its longest text) and run the model: (logits, encoding)."""
+        """Tokenize one batch (padded to its longest text) and run the model.
+
+        Returns (logits, encoding, character offsets, the text of each window): the last two only
+        for token classification, where a long text becomes several overlapping windows.
+        """
         token_task = self.task == "token_classification"
+        windows = {"return_overflowing_tokens": True, "stride": self.stride} if token_task else {}
         encoded = self.tokenizer(
             batch,
             padding=True,
@@ -257,30 +275,33 @@ class Predictor:
             max_length=self.max_length,
             return_tensors="np" if self._onnx is not None else "pt",
             return_offsets_mapping=token_task,
+            **windows,
         )
         offsets = encoded.pop("offset_mapping") if token_task else None
+        # which text each window comes from (token classification); the model must not see it
+        window_texts = [int(i) for i in encoded.pop("overflow_to_sample_mapping")] if token_task else None
         if self._onnx is not None:
-            return self._onnx(encoded), encoded, offsets
+            return self._onnx(encoded), encoded, offsets, window_texts
         import torch
 
         with torch.inference_mode():
             logits = self.model(**encoded.to(self.device)).logits
-        return logits.float().cpu().numpy(), encoded, offsets
+        return logits.float().cpu().numpy(), encoded, offsets, window_texts
 
     def _predict_batch(self, batch: list[str]):
         started = time.perf_counter()
-        logits, encoded, offsets = self._logits(batch)
+        logits, encoded, offsets, window_texts = self._logits(batch)
         if self.task == "token_classification":
-            result = [
-                word_spans(
-                    text,
-                    encoded.word_ids(i),
-                    offsets[i],
-                    scores_from_logits(logits[i], multi_label=False),
-                    self.label_names,
+            scores = scores_from_logits(logits, multi_label=False)
+            result = []
+            for i, text in enumerate(batch):
+                windows = [w for w, source in enumerate(window_texts) if source == i]
+                word_ids, token_offsets, token_scores = merge_windows(
+                    [encoded.word_ids(w) for w in windows],
+                    [np.asarray(offsets[w]) for w in windows],
+                    [scores[w] for w in windows],
                 )
-                for i, text in enumerate(batch)
-            ]
+                result.append(word_spans(text, word_ids, token_offsets, token_scores, self.label_names))
         else:
             result = scores_from_logits(logits / self.temperature, multi_label=self.task == "multi_label")
         self.batch_latency.record(time.perf_counter() - started, len(batch))
