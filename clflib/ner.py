@@ -44,6 +44,8 @@ __all__ = [
     "entity_scores",
     "token_scores",
     "error_taxonomy",
+    "spans_as_html",
+    "spans_as_text",
 ]
 
 IGNORE_INDEX = -100  # what PyTorch's cross-entropy (and so every transformers model) skips
@@ -295,3 +297,65 @@ def error_taxonomy(
             if j not in matched_guess:
                 note("spurious", i, None, other)
     return {"counts": dict(counts), "examples": shown}
+
+
+# --- showing predictions ----------------------------------------------------------------------
+
+_COLOURS = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fecaca", "#ddd6fe", "#fed7aa", "#a5f3fc", "#f5d0fe")
+
+
+def _checked_spans(text: str, spans: Sequence[dict]) -> list[dict]:
+    ordered = sorted(spans, key=lambda span: (span["start"], span["end"]))
+    position = 0
+    for span in ordered:
+        if not 0 <= span["start"] < span["end"] <= len(text) or span["start"] < position:
+            raise ValueError(
+                f"Span {span!r} does not fit the text of {len(text)} characters or overlaps the "
+                f"one before it: spans must come from this text (Predictor.predict)."
+            )
+        position = span["end"]
+    return ordered
+
+
+def spans_as_text(text: str, spans: Sequence[dict]) -> str:
+    """The text with each entity marked inline, for consoles and headless runs.
+
+    >>> spans_as_text("Ada met Bob", [{"label": "PER", "start": 0, "end": 3},
+    ...                               {"label": "PER", "start": 8, "end": 11}])
+    '[Ada](PER) met [Bob](PER)'
+    """
+    pieces, position = [], 0
+    for span in _checked_spans(text, spans):
+        pieces += [text[position : span["start"]], f"[{text[span['start'] : span['end']]}]({span['label']})"]
+        position = span["end"]
+    return "".join(pieces) + text[position:]
+
+
+def spans_as_html(text: str, spans: Sequence[dict], labels: Sequence[str] | None = None) -> str:
+    """The text as HTML with each entity highlighted (one colour per label) and its label shown.
+
+    ``labels`` fixes the colour order (default: the labels in ``spans``, sorted). The text is
+    escaped, so a message containing ``<script>`` is shown, never run.
+
+    >>> spans_as_html("<b> Ada", [{"label": "PER", "start": 4, "end": 7}])[:60]
+    '<div style="line-height: 2">&lt;b&gt; <mark style="backgroun'
+    """
+    import html
+
+    ordered = _checked_spans(text, spans)
+    palette = {
+        label: _COLOURS[i % len(_COLOURS)]
+        for i, label in enumerate(labels or sorted({span["label"] for span in ordered}))
+    }
+    pieces, position = ['<div style="line-height: 2">'], 0
+    for span in ordered:
+        colour = palette.get(span["label"], "#e5e7eb")
+        pieces.append(html.escape(text[position : span["start"]]))
+        pieces.append(
+            f'<mark style="background: {colour}; padding: 0 2px">'
+            f"{html.escape(text[span['start'] : span['end']])} "
+            f"<small><b>{html.escape(span['label'])}</b></small></mark>"
+        )
+        position = span["end"]
+    pieces += [html.escape(text[position:]), "</div>"]
+    return "".join(pieces)

@@ -119,3 +119,14 @@ def test_error_taxonomy_counts_every_kind():
         "spurious": 1,
     }
     assert result["examples"]["type"] == [(1, ("LOC", 2, 3), ("PER", 2, 3))]
+
+
+def test_spans_are_shown_as_text_and_as_escaped_html():
+    text = "<script>alert(1)</script> from Ada in Leeds"
+    spans = [{"label": "LOC", "start": 38, "end": 43}, {"label": "PER", "start": 31, "end": 34}]
+    assert ner.spans_as_text(text, spans).endswith("from [Ada](PER) in [Leeds](LOC)")
+    shown = ner.spans_as_html(text, spans)
+    assert "<script>" not in shown and "&lt;script&gt;" in shown
+    assert shown.count("<mark") == 2 and ">LOC</b>" in shown and ">PER</b>" in shown
+    with pytest.raises(ValueError, match="does not fit the text"):
+        ner.spans_as_text("short", [{"label": "PER", "start": 2, "end": 40}])
