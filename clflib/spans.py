@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["split_tag", "bio_spans", "word_spans", "merge_windows"]
+__all__ = ["split_tag", "bio_spans", "word_spans", "spans_from_words", "merge_windows"]
 
 
 def split_tag(tag: str) -> tuple[str, str | None]:
@@ -117,22 +117,30 @@ def word_spans(
             f"need one word id, offset and score row per token; got {len(word_ids)}, "
             f"{len(token_offsets)} and {len(token_scores)}."
         )
-    if token_scores.ndim != 2 or token_scores.shape[1] != len(label_names):
+    _, word_offsets, word_scores = merge_windows([word_ids], [token_offsets], [token_scores])
+    return spans_from_words(text, word_offsets, word_scores, label_names)
+
+
+def spans_from_words(
+    text: str, word_offsets: Sequence[tuple[int, int]], word_scores: np.ndarray, label_names: Sequence[str]
+) -> list[dict]:
+    """Spans from one tag-probability row per word (what :func:`merge_windows` returns).
+
+    >>> spans_from_words("Ada met", [(0, 3), (4, 7)], np.array([[0, 1], [1, 0]]), ["O", "B-PER"])[0]["text"]
+    'Ada'
+    """
+    word_scores = np.asarray(word_scores, dtype=float).reshape(len(word_offsets), -1)
+    if word_scores.shape[1] != len(label_names):
         raise ValueError(
-            f"token_scores must have one column per tag ({len(label_names)}), got shape {token_scores.shape}."
+            f"token_scores must have one column per tag ({len(label_names)}), got shape {word_scores.shape}."
         )
-    words: dict[int, list] = {}
-    for position, word in enumerate(word_ids):
-        if word is None:
-            continue
-        start, end = int(token_offsets[position][0]), int(token_offsets[position][1])
-        if word not in words:
-            tag = int(token_scores[position].argmax())
-            words[word] = [start, end, label_names[tag], float(token_scores[position, tag])]
-        else:
-            words[word][1] = end
-    ordered = [words[w] for w in sorted(words)]
-    return bio_spans(text, [(w[0], w[1]) for w in ordered], [w[2] for w in ordered], [w[3] for w in ordered])
+    tags = word_scores.argmax(axis=1)
+    return bio_spans(
+        text,
+        [(int(start), int(end)) for start, end in word_offsets],
+        [label_names[t] for t in tags],
+        [float(word_scores[i, t]) for i, t in enumerate(tags)],
+    )
 
 
 def merge_windows(
@@ -176,4 +184,6 @@ def merge_windows(
             if word not in best or context > best[word][0]:
                 best[word] = (context, (start, end), row)
     words = sorted(best)
+    if not words:  # only special tokens
+        return [], [], np.zeros((0, np.asarray(window_scores[0]).shape[-1]))
     return words, [best[w][1] for w in words], np.stack([best[w][2] for w in words])

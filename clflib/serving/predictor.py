@@ -55,7 +55,7 @@ import pandas as pd
 
 from clflib.inference import check_texts, in_length_order, scores_from_logits, text_problem
 from clflib.serving.latency import LatencyStats
-from clflib.spans import merge_windows, word_spans
+from clflib.spans import merge_windows, spans_from_words
 
 __all__ = [
     "TASKS",
@@ -296,12 +296,12 @@ class Predictor:
             result = []
             for i, text in enumerate(batch):
                 windows = [w for w, source in enumerate(window_texts) if source == i]
-                word_ids, token_offsets, token_scores = merge_windows(
+                _, word_offsets, word_scores = merge_windows(
                     [encoded.word_ids(w) for w in windows],
                     [np.asarray(offsets[w]) for w in windows],
                     [scores[w] for w in windows],
                 )
-                result.append(word_spans(text, word_ids, token_offsets, token_scores, self.label_names))
+                result.append(spans_from_words(text, word_offsets, word_scores, self.label_names))
         else:
             result = scores_from_logits(logits / self.temperature, multi_label=self.task == "multi_label")
         self.batch_latency.record(time.perf_counter() - started, len(batch))
