@@ -44,6 +44,7 @@ __all__ = [
     "resolve_model_name",
     "load_tokenizer",
     "load_sequence_classifier",
+    "load_token_classifier",
     "is_model_folder",
 ]
 
@@ -91,6 +92,22 @@ def load_tokenizer(name: str = DEFAULT_MODEL):
         raise _explain_load_failure(name, error) from error
 
 
+def _head_settings(label_names: Sequence[str] | None) -> dict:
+    """from_pretrained settings for a new head over ``label_names`` (none: keep the folder's)."""
+    if label_names is None:
+        return {}
+    names = [str(label) for label in label_names]
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise ValueError(f"label_names must hold at least two distinct names, got {label_names!r}.")
+    return {
+        "num_labels": len(names),
+        "id2label": dict(enumerate(names)),
+        "label2id": {label: i for i, label in enumerate(names)},
+        # a folder with a head of another size (a model fine-tuned on other labels) gets a new one
+        "ignore_mismatched_sizes": True,
+    }
+
+
 def load_sequence_classifier(
     name: str = DEFAULT_MODEL,
     label_names: Sequence[str] | None = None,
@@ -108,16 +125,7 @@ def load_sequence_classifier(
     """
     from transformers import AutoModelForSequenceClassification
 
-    kwargs: dict = {}
-    if label_names is not None:
-        label_names = [str(label) for label in label_names]
-        if len(label_names) < 2 or len(set(label_names)) != len(label_names):
-            raise ValueError(f"label_names must hold at least two distinct names, got {label_names!r}.")
-        kwargs["num_labels"] = len(label_names)
-        kwargs["id2label"] = dict(enumerate(label_names))
-        kwargs["label2id"] = {label: i for i, label in enumerate(label_names)}
-        # a folder with a head of another size (a model fine-tuned on other labels) gets a new one
-        kwargs["ignore_mismatched_sizes"] = True
+    kwargs = _head_settings(label_names)
     if problem_type is not None:
         kwargs["problem_type"] = problem_type
     kwargs.update(ALIAS_CONFIG.get(_check_name(name), {}))
@@ -133,6 +141,26 @@ def load_sequence_classifier(
         info["missing_keys"] = sorted(info.get("missing_keys", []))
         return model, info
     return loaded
+
+
+def load_token_classifier(name: str = DEFAULT_MODEL, label_names: Sequence[str] | None = None):
+    """A token classification model (one tag per token, lesson 04) with a new head for ``label_names``.
+
+    As :func:`load_sequence_classifier`, the tag names become ``config.id2label``, so a saved
+    model carries its BIO tags and :class:`clflib.serving.Predictor` can join them into spans.
+
+    >>> model = load_token_classifier("minilm-l2", ["O", "B-PER", "I-PER"])
+    >>> model.config.id2label[1], model.classifier.out_features
+    ('B-PER', 3)
+    """
+    from transformers import AutoModelForTokenClassification
+
+    kwargs = _head_settings(label_names)
+    kwargs.update(ALIAS_CONFIG.get(_check_name(name), {}))
+    try:
+        return AutoModelForTokenClassification.from_pretrained(resolve_model_name(name), **kwargs)
+    except (OSError, ValueError) as error:
+        raise _explain_load_failure(name, error) from error
 
 
 def is_model_folder(path: str | Path) -> bool:

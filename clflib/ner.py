@@ -39,7 +39,10 @@ __all__ = [
     "inside_tag_ids",
     "align_labels",
     "tokenize_and_align",
+    "encode_splits",
     "word_predictions",
+    "tags_from_predictions",
+    "make_compute_metrics",
     "entity_spans",
     "entity_scores",
     "token_scores",
@@ -142,6 +145,102 @@ def tokenize_and_align(
         for i, tags in enumerate(batch[tags_column])
     ]
     return encoded
+
+
+def encode_splits(
+    splits,
+    tokenizer,
+    strategy: str,
+    label_names: Sequence[str],
+    max_length: int = 128,
+    train_split: str = "train",
+    tokens_column: str = "tokens",
+    tags_column: str = "ner_tags",
+):
+    """Tokenize a DatasetDict for token classification: the training split aligned with
+    ``strategy``, every other split with ``"first_subword"``.
+
+    Evaluation data is always aligned with ``"first_subword"``, so the labelled positions of an
+    evaluation example are exactly its words' first subwords: scores computed on them
+    (:func:`tags_from_predictions`, :func:`make_compute_metrics`) are word-level scores, the
+    same yardstick for a model trained with any strategy.
+    """
+
+    def encoded(split: str):
+        chosen = strategy if split == train_split else "first_subword"
+        dataset = splits[split]
+        return dataset.map(
+            tokenize_and_align,
+            batched=True,
+            fn_kwargs=dict(
+                tokenizer=tokenizer,
+                strategy=chosen,
+                label_names=label_names,
+                max_length=max_length,
+                tokens_column=tokens_column,
+                tags_column=tags_column,
+            ),
+            remove_columns=dataset.column_names,
+            desc=f"Aligning {split} ({chosen})",
+        )
+
+    from datasets import DatasetDict
+
+    return DatasetDict({split: encoded(split) for split in splits})
+
+
+def tags_from_predictions(
+    predictions, labels, label_names: Sequence[str]
+) -> tuple[list[list[str]], list[list[str]]]:
+    """True and predicted tag names at the labelled positions (label != -100) of each example.
+
+    ``predictions``: (examples, tokens, tags) logits or (examples, tokens) tag ids, as
+    ``Trainer.predict`` returns them; ``labels``: (examples, tokens), -100 where nothing is
+    scored. On data aligned with ``"first_subword"`` this is one tag per word; on data aligned
+    with another strategy it is one tag per trained subword.
+
+    >>> tags_from_predictions([[0, 1, 2, 0]], [[-100, 1, -100, 0]], ["O", "B-X", "I-X"])
+    ([['B-X', 'O']], [['B-X', 'O']])
+    """
+    import numpy as np
+
+    predicted = np.asarray(predictions)
+    if predicted.ndim == 3:
+        predicted = predicted.argmax(axis=-1)
+    labels = np.asarray(labels)
+    if predicted.shape != labels.shape:
+        raise ValueError(f"predictions {predicted.shape} and labels {labels.shape} differ in shape.")
+    true_tags, predicted_tags = [], []
+    for row_predictions, row_labels in zip(predicted, labels):
+        scored = row_labels != IGNORE_INDEX
+        true_tags.append([label_names[int(t)] for t in row_labels[scored]])
+        predicted_tags.append([label_names[int(t)] for t in row_predictions[scored]])
+    return true_tags, predicted_tags
+
+
+def make_compute_metrics(label_names: Sequence[str]):
+    """A ``compute_metrics`` for the Trainer: entity-level (seqeval, strict) precision, recall
+    and F1, and per-word accuracy, at the labelled positions (word level on data from
+    :func:`encode_splits`). Checkpoints are then chosen by entity F1 (``"f1"``).
+
+    >>> compute = make_compute_metrics(["O", "B-X", "I-X"])
+    >>> compute(([[[0, 1, 0], [0, 0, 1]]], [[1, 2]]))["f1"]
+    1.0
+    """
+
+    def compute_metrics(eval_prediction) -> dict[str, float]:
+        predictions, labels = eval_prediction[0], eval_prediction[1]
+        true_tags, predicted_tags = tags_from_predictions(predictions, labels, label_names)
+        entities = entity_scores(true_tags, predicted_tags)
+        tokens = token_scores(true_tags, predicted_tags)
+        return {
+            "precision": entities["precision"],
+            "recall": entities["recall"],
+            "f1": entities["f1"],
+            "token_accuracy": tokens["accuracy"],
+        }
+
+    return compute_metrics
 
 
 def word_predictions(token_predictions: Sequence[int], word_ids: Sequence[int | None]) -> list[int]:

@@ -26,6 +26,7 @@ __all__ = [
     "tokenize_dataset",
     "make_training_args",
     "is_head_parameter",
+    "is_token_classifier",
     "make_trainer",
     "fine_tune",
     "training_history",
@@ -132,6 +133,16 @@ def is_head_parameter(name: str) -> bool:
     return name.split(".", 1)[0] in HEAD_MODULES
 
 
+def is_token_classifier(model) -> bool:
+    """True for a model that predicts one label per token (lesson 04's NER models).
+
+    >>> from clflib.models import load_token_classifier
+    >>> is_token_classifier(load_token_classifier("minilm-l2", ["O", "B-X", "I-X"]))
+    True
+    """
+    return type(model).__name__.endswith("ForTokenClassification")
+
+
 def _ordered_trainer_class():
     """A Trainer whose evaluation and prediction keep the dataset's row order.
 
@@ -204,6 +215,8 @@ def make_trainer(
 ):
     """A transformers Trainer wired the course's way.
 
+    Batches are padded per batch: ``DataCollatorWithPadding`` for sequence classifiers,
+    ``DataCollatorForTokenClassification`` (labels padded with -100) for token classifiers.
     Evaluation and ``predict`` return rows in the dataset's order (see
     :func:`_ordered_trainer_class`), so predictions line up with the texts.
 
@@ -224,7 +237,7 @@ def make_trainer(
             A random head over many classes learns slowly at a rate gentle enough for the body.
         training_overrides: any TrainingArguments field, e.g. ``num_train_epochs=1``.
     """
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback
+    from transformers import DataCollatorForTokenClassification, DataCollatorWithPadding, EarlyStoppingCallback
 
     args = make_training_args(
         profile,
@@ -236,7 +249,11 @@ def make_trainer(
     )
     # Tensor cores like shapes that are multiples of 8; on a CPU that only adds padding.
     multiple = 8 if (args.bf16 or args.fp16) else None
-    collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=multiple)
+    if is_token_classifier(model):
+        # one label per token: the labels are padded too, with -100 (ignored by the loss)
+        collator = DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=multiple)
+    else:
+        collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=multiple)
     all_callbacks = list(callbacks or [])
     if early_stopping:
         all_callbacks.append(EarlyStoppingCallback(profile.early_stopping_patience))
@@ -266,6 +283,7 @@ def fine_tune(
     *,
     seed: int = 42,
     problem_type: str | None = None,
+    task: str = "sequence_classification",
     device=None,
     **trainer_options: Any,
 ):
@@ -275,16 +293,22 @@ def fine_tune(
     loss, sampler or label set) call this so every model starts from the same pretrained weights
     and the same seed. ``trainer_options`` go to :func:`make_trainer` (``compute_metrics``,
     ``metric_for_best_model``, ``loss``, ``train_sampler``, ``head_learning_rate``, ...).
-    Returns the trained Trainer (its model is the best checkpoint).
+    ``task="token_classification"`` trains one tag per token (lesson 04; ``label_names`` are
+    then the BIO tags). Returns the trained Trainer (its model is the best checkpoint).
 
     >>> trainer = fine_tune("minilm", ["neg", "pos"], tokenizer, encoded["train"],
     ...                     encoded["validation"], profile, "runs/sentiment")  # doctest: +SKIP
     """
     from clflib.environment import seed_everything
-    from clflib.models import load_sequence_classifier
+    from clflib.models import load_sequence_classifier, load_token_classifier
 
+    if task not in ("sequence_classification", "token_classification"):
+        raise ValueError(f"task must be 'sequence_classification' or 'token_classification', got {task!r}.")
     seed_everything(seed)
-    model = load_sequence_classifier(model_name, label_names, problem_type=problem_type)
+    if task == "token_classification":
+        model = load_token_classifier(model_name, label_names)
+    else:
+        model = load_sequence_classifier(model_name, label_names, problem_type=problem_type)
     if device is not None:
         model.to(device)
     trainer = make_trainer(

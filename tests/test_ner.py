@@ -130,3 +130,41 @@ def test_spans_are_shown_as_text_and_as_escaped_html():
     assert shown.count("<mark") == 2 and ">LOC</b>" in shown and ">PER</b>" in shown
     with pytest.raises(ValueError, match="does not fit the text"):
         ner.spans_as_text("short", [{"label": "PER", "start": 2, "end": 40}])
+
+
+def test_encode_splits_scores_evaluation_data_per_word(minilm_tokenizer):
+    import datasets
+
+    words, tags = ["Lovelace", "met", "Babbage"], [B_PER, OUT, B_PER]
+    split = datasets.Dataset.from_dict({"tokens": [words], "ner_tags": [tags]})
+    encoded = ner.encode_splits(
+        datasets.DatasetDict(train=split, test=split), minilm_tokenizer, "all_subwords_copied_b", NAMES
+    )
+    trained = [label for label in encoded["train"][0]["labels"] if label != ner.IGNORE_INDEX]
+    scored = [label for label in encoded["test"][0]["labels"] if label != ner.IGNORE_INDEX]
+    assert len(trained) > len(words), "the training split is aligned with the chosen strategy"
+    assert scored == tags, "evaluation splits keep one label per word (first subword)"
+
+
+def test_tags_from_predictions_read_only_the_scored_positions():
+    import numpy as np
+
+    logits = np.zeros((2, 4, len(NAMES)))
+    logits[0, [1, 2, 3], [B_PER, I_PER, OUT]] = 1.0
+    logits[1, [1, 2], [B_LOC, B_LOC]] = 1.0
+    labels = np.array([[-100, B_PER, -100, OUT], [-100, B_LOC, OUT, -100]])
+    true, predicted = ner.tags_from_predictions(logits, labels, NAMES)
+    assert true == [["B-PER", "O"], ["B-LOC", "O"]]
+    assert predicted == [["B-PER", "O"], ["B-LOC", "B-LOC"]]
+    with pytest.raises(ValueError, match="differ in shape"):
+        ner.tags_from_predictions(logits[:, :3], labels, NAMES)
+
+
+def test_compute_metrics_scores_entities_strictly():
+    import numpy as np
+
+    compute = ner.make_compute_metrics(NAMES)
+    labels = np.array([[B_PER, I_PER, OUT, B_LOC]])
+    half = np.array([[B_PER, OUT, OUT, B_LOC]])  # the person's span is cut short: one of two right
+    result = compute((np.eye(len(NAMES))[half], labels))
+    assert result["f1"] == pytest.approx(0.5) and result["token_accuracy"] == pytest.approx(0.75)

@@ -149,3 +149,49 @@ def test_trainer_takes_a_loss_and_a_sampler(tiny_model, minilm_tokenizer, toy_sp
     assert torch.isclose(trainer.compute_loss(tiny_model, dict(batch)), expected, atol=1e-6)
     trainer.train()
     assert trainer.state.global_step == len(trainer.get_train_dataloader())
+
+
+def test_fine_tune_trains_a_token_classifier_with_padded_labels(
+    tiny_ner_model_dir_factory, minilm_tokenizer, tmp_path
+):
+    """Token classification through the one Trainer builder: labels padded with -100, entity F1."""
+    from clflib import ner
+
+    names = ["O", "B-LOC", "I-LOC"]
+    cities = ["paris", "lima", "oslo", "cairo"]
+    fillers = ["we", "flew", "to", "then", "home", "and", "slept", "there"]
+
+    def sentence(i):
+        words = [fillers[(i + k) % len(fillers)] for k in range(2 + i % 4)]
+        position = i % len(words)
+        words.insert(position, cities[i % len(cities)])
+        return words, [1 if k == position else 0 for k in range(len(words))]
+
+    rows = [sentence(i) for i in range(64)]
+    split = datasets.Dataset.from_dict({"tokens": [w for w, _ in rows], "ner_tags": [t for _, t in rows]})
+    encoded = ner.encode_splits(
+        datasets.DatasetDict(train=split, validation=split.select(range(16))),
+        minilm_tokenizer,
+        "first_subword",
+        names,
+    )
+    p = profiles.get_profile("smoke", num_epochs=6, learning_rate=5e-3, batch_size=8)
+    trainer = training.fine_tune(
+        str(tiny_ner_model_dir_factory()),
+        names,
+        minilm_tokenizer,
+        encoded["train"],
+        encoded["validation"],
+        p,
+        tmp_path,
+        task="token_classification",
+        compute_metrics=ner.make_compute_metrics(names),
+        disable_tqdm=True,
+    )
+    assert training.is_token_classifier(trainer.model)
+    batch = trainer.data_collator([encoded["train"][0], encoded["train"][3]])
+    assert batch["labels"].shape == batch["input_ids"].shape
+    assert (batch["labels"][batch["attention_mask"] == 0] == ner.IGNORE_INDEX).all()
+    assert trainer.state.best_metric > 0.9, "a tiny model learns to tag four city names"
+    with pytest.raises(ValueError, match="task must be"):
+        training.fine_tune("minilm", names, minilm_tokenizer, None, None, p, tmp_path, task="ner")
