@@ -237,7 +237,11 @@ def make_trainer(
             A random head over many classes learns slowly at a rate gentle enough for the body.
         training_overrides: any TrainingArguments field, e.g. ``num_train_epochs=1``.
     """
-    from transformers import DataCollatorForTokenClassification, DataCollatorWithPadding, EarlyStoppingCallback
+    from transformers import (
+        DataCollatorForTokenClassification,
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+    )
 
     args = make_training_args(
         profile,
