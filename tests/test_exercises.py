@@ -52,7 +52,9 @@ def is_answer_cell(cell) -> bool:
 
 
 def test_the_course_has_its_exercise_sets():
-    assert {"01_binary_sentiment", "02_multiclass_imbalance", "03_multilabel", "quiz"} <= set(BY_SLUG)
+    assert {"01_binary_sentiment", "02_multiclass_imbalance", "03_multilabel", "04_ner", "quiz"} <= set(
+        BY_SLUG
+    )
 
 
 @pytest.mark.parametrize("exercise", SETS, ids=IDS)
@@ -132,6 +134,15 @@ def test_exercise_03_questions_and_points():
     assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
         ("q1", 3, False),
         ("q2", 2, False),
+        ("q3", 1, True),
+    ]
+
+
+def test_exercise_04_questions_and_points():
+    exercise = BY_SLUG["04_ner"]
+    assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
+        ("q1", 3, False),
+        ("q2", 3, False),
         ("q3", 1, True),
     ]
 
@@ -412,6 +423,40 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
                 },
             )
         }
+    if slug == "04_ner":
+        # right labels, but q1 wraps the course's alignment; q2 reads the spans leniently (an I-
+        # after O starts an entity), the mistake the strict hidden cases catch
+        lenient = (
+            "def q2_entity_scores(true_tags, predicted_tags):\n"
+            "    def spans(tags):\n"
+            "        found, start = [], None\n"
+            "        for i, tag in enumerate(list(tags) + ['O']):\n"
+            "            if start is not None and (tag == 'O' or tag.startswith('B-') or tag[2:] != kind):\n"
+            "                found.append((kind, start, i))\n"
+            "                start = None\n"
+            "            if tag != 'O' and start is None:\n"
+            "                kind, start = tag[2:], i\n"
+            "        return found\n"
+            "    true = {(i, *e) for i, t in enumerate(true_tags) for e in spans(t)}\n"
+            "    guess = {(i, *e) for i, t in enumerate(predicted_tags) for e in spans(t)}\n"
+            "    p = len(true & guess) / len(guess) if guess else 0.0\n"
+            "    r = len(true & guess) / len(true) if true else 0.0\n"
+            "    return p, r, (2 * p * r / (p + r) if p + r else 0.0)\n\n\n"
+            "q2_precision, q2_recall, q2_f1 = q2_entity_scores(true_tags, predicted_tags)"
+        )
+        return {
+            "shortcuts.ipynb": answered(
+                build,
+                {
+                    "q1-answer": (
+                        "from clflib.ner import align_labels\n\n\n"
+                        "def q1_align_labels(word_ids, word_tags, tag_names):\n"
+                        '    return align_labels(word_ids, word_tags, "all_subwords_inside", tag_names)'
+                    ),
+                    "q2-answer": lenient,
+                },
+            )
+        }
     if slug == "quiz":
         wrong = {f"q{i:02d}-answer": f"q{i:02d} = 99" for i in (2, 3, 5, 6)}
         return {
@@ -513,6 +558,13 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
             "q2 1.5/2: AssertionError: q2_hamming_loss should compute the metric with NumPy"
             in shortcuts["reason"]
         )
+    if slug == "04_ner":
+        shortcuts = book["shortcuts.ipynb"]  # q1 borrowed, q2 lenient: both caught by hidden tests
+        assert (shortcuts["q1"], shortcuts["q2"], shortcuts["total"]) == ("2.25", "2.25", "4.5")
+        assert (
+            "q1 2.25/3: AssertionError: q1_align_labels should align the labels itself" in shortcuts["reason"]
+        )
+        assert "q2 2.25/3: AssertionError: an I- without a B- is no entity" in shortcuts["reason"]
     if slug == "quiz":
         assert correct["passed"] == "yes" and unanswered["passed"] == "no"
         assert (book["seven_right.ipynb"]["total"], book["seven_right.ipynb"]["passed"]) == ("7", "yes")

@@ -168,3 +168,20 @@ def test_compute_metrics_scores_entities_strictly():
     half = np.array([[B_PER, OUT, OUT, B_LOC]])  # the person's span is cut short: one of two right
     result = compute((np.eye(len(NAMES))[half], labels))
     assert result["f1"] == pytest.approx(0.5) and result["token_accuracy"] == pytest.approx(0.75)
+
+
+def test_whitespace_word_ids_follow_the_whitespace_chunks(minilm_tokenizer):
+    from clflib.spans import whitespace_word_ids
+
+    text = "  BL-80027,\tshipped\n\nto  Zoë's flat "
+    encoded = minilm_tokenizer(text, return_offsets_mapping=True)
+    ids = whitespace_word_ids(text, encoded["offset_mapping"])
+    words = text.split()
+    assert ids[0] is None and ids[-1] is None, "[CLS] and [SEP] belong to no word"
+    inner = [(i, span) for i, span in zip(ids, encoded["offset_mapping"]) if i is not None]
+    assert [i for i, _ in inner] == sorted(i for i, _ in inner) and inner[-1][0] == len(words) - 1
+    for word, (start, end) in inner:
+        assert text[start:end] in words[word], f"token {text[start:end]!r} is not part of {words[word]!r}"
+    assert len(encoded.word_ids()) == len(ids) and max(w for w in encoded.word_ids() if w is not None) > len(
+        words
+    )

@@ -9,7 +9,8 @@ It serves the three kinds of models the course trains, found from the folder's c
 - ``multi_label``: one sigmoid per label, cut by the ``thresholds.json`` saved beside the
   model (see :mod:`clflib.thresholds`); columns ``labels`` (a list) and ``probabilities``;
 - ``token_classification``: per-word BIO tags joined into entity spans with character
-  offsets (see :mod:`clflib.spans`); column ``spans``, a list of
+  offsets (see :mod:`clflib.spans`); a word is a whitespace-separated chunk, as in the NER
+  data the course trains on (:func:`clflib.spans.whitespace_word_ids`); column ``spans``, a list of
   ``{"label", "start", "end", "text", "score"}``. A text longer than ``max_length`` tokens is
   read in overlapping windows (``stride`` tokens shared between neighbours), and each word is
   tagged from the window where it has the most context on both sides, so no entity past the
@@ -55,7 +56,7 @@ import pandas as pd
 
 from clflib.inference import check_texts, in_length_order, scores_from_logits, text_problem
 from clflib.serving.latency import LatencyStats
-from clflib.spans import merge_windows, spans_from_words
+from clflib.spans import merge_windows, spans_from_words, whitespace_word_ids
 
 __all__ = [
     "TASKS",
@@ -297,7 +298,7 @@ class Predictor:
             for i, text in enumerate(batch):
                 windows = [w for w, source in enumerate(window_texts) if source == i]
                 _, word_offsets, word_scores = merge_windows(
-                    [encoded.word_ids(w) for w in windows],
+                    [whitespace_word_ids(text, offsets[w]) for w in windows],
                     [np.asarray(offsets[w]) for w in windows],
                     [scores[w] for w in windows],
                 )
