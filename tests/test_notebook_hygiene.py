@@ -50,4 +50,6 @@ def test_never_calls_the_hub_only_helpers(notebook):
     source = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     assert "evaluate.load(" not in source and "evaluation_strategy" not in source
     # transformers 5 renamed Trainer's tokenizer= to processing_class=; other calls may say tokenizer=
-    assert not re.search(r"Trainer\((?:[^()]|\([^()]*\))*\btokenizer=", source), "Trainer(tokenizer=) is gone: processing_class="
+    assert not re.search(r"Trainer\((?:[^()]|\([^()]*\))*\btokenizer=", source), (
+        "Trainer(tokenizer=) is gone: processing_class="
+    )
