@@ -71,6 +71,11 @@ def test_tags_outside_the_label_set_are_refused():
         ner.align_labels([None, 0], [0], "every_token", NAMES)
 
 
+def test_word_predictions_fill_words_without_tokens():
+    # word 1 became no token (an emoji's variation selector), word 3 was cut off by truncation
+    assert ner.word_predictions([0, 2, 1, 0], [None, 0, 2, None], num_words=4, fill=0) == [2, 0, 1, 0]
+
+
 def test_word_predictions_read_the_first_subword():
     assert ner.word_predictions([0, B_PER, I_PER, B_PER, OUT, 0], [None, 0, 0, 0, 1, None]) == [B_PER, OUT]
 
@@ -95,7 +100,11 @@ def test_entity_and_token_scores_side_by_side():
     assert entities["per_type"]["LOC"]["f1"] == 1.0 and entities["per_type"]["PER"]["support"] == 1
     tokens = ner.token_scores(true, predicted)
     assert tokens["accuracy"] == pytest.approx(5 / 6) and tokens["o_share"] == pytest.approx(0.5)
-    assert tokens["micro_f1"] > entities["f1"]
+    # per word, the half-found person still earns a hit: 2 of 2 predicted entity words right,
+    # 2 of 3 true ones found
+    assert tokens["micro_f1"] == pytest.approx(0.8) and tokens["micro_f1"] > entities["f1"]
+    nothing = ner.token_scores(true, [["O"] * 6])
+    assert nothing["accuracy"] == pytest.approx(nothing["o_share"]) and nothing["micro_f1"] == 0.0
     with pytest.raises(ValueError, match="Sequence 0: 2 true tags but 1 predicted"):
         ner.entity_scores([["O", "O"]], [["O"]])
 
