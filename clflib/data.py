@@ -32,6 +32,7 @@ __all__ = [
     "SPLITS",
     "PROJECT_DATA",
     "SUPPORT_INBOX_DIR",
+    "NLI_LABELS",
     "DatasetSpec",
     "REGISTRY",
     "DatasetUnavailable",
@@ -134,7 +135,7 @@ REGISTRY: dict[str, DatasetSpec] = {
         DatasetSpec(
             "support_inbox",
             "",
-            ("all", "sentiment", "sentiment_binary", "intent", "tags", "ner"),
+            ("all", "sentiment", "sentiment_binary", "intent", "tags", "ner", "nli"),
             ("text",),
             "label",
             "this course (data/support_inbox)",
@@ -261,7 +262,9 @@ def load_support_inbox(config: str = "all"):
     (negative vs positive, neutral dropped; the schema of rotten_tomatoes), "intent" (text,
     intent, domain: the schema of clinc150; each intent belongs to one of 5 domains), "tags"
     (text, labels: a list, the schema of go_emotions), "ner" (id, tokens, ner_tags: BIO tags over
-    whitespace tokens for the 416 hand-tagged messages of ``ner.jsonl``, the schema of wnut_17).
+    whitespace tokens for the 416 hand-tagged messages of ``ner.jsonl``, the schema of wnut_17),
+    "nli" (premise, hypothesis, label: entailment / neutral / contradiction, the hand-written pairs
+    of ``nli.jsonl``, the schema of snli).
     """
     import datasets
 
@@ -269,6 +272,8 @@ def load_support_inbox(config: str = "all"):
     names = support_inbox_label_names()
     if config == "ner":
         return _support_inbox_ner(names["ner_tags"])
+    if config == "nli":
+        return _support_inbox_nli()
     messages = read_support_inbox_messages()
     sentiment_names = ["negative", "positive"] if config == "sentiment_binary" else names["sentiment"]
     if config == "sentiment_binary":
@@ -333,6 +338,45 @@ def _support_inbox_ner(tag_names: list[str]):
             "id": [row["id"] for row in chosen],
             "tokens": [row["tokens"] for row in chosen],
             "ner_tags": [[index[tag] for tag in row["ner_tags"]] for row in chosen],
+        }
+        splits[split] = datasets.Dataset.from_dict(table, features=features)
+    return datasets.DatasetDict(splits)
+
+
+NLI_LABELS = ("entailment", "neutral", "contradiction")  # snli's names, in snli's order
+
+
+def _support_inbox_nli():
+    """The NLI part of the inbox (``nli.jsonl``) in snli's schema, in the inbox's splits."""
+    import datasets
+
+    path = SUPPORT_INBOX_DIR / "nli.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for number, row in enumerate(rows, start=1):
+        missing = [key for key in ("split", "premise", "hypothesis", "label") if not row.get(key)]
+        if missing or row["label"] not in NLI_LABELS or row["split"] not in SPLITS:
+            problem = (
+                f"missing or empty {missing}"
+                if missing
+                else f"label {row['label']!r} is not one of {NLI_LABELS}"
+                if row["label"] not in NLI_LABELS
+                else f"split {row['split']!r} is not one of {SPLITS}"
+            )
+            raise ValueError(f"{path}, line {number} ({row.get('id')}): {problem}")
+    features = datasets.Features(
+        {
+            "premise": datasets.Value("string"),
+            "hypothesis": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=list(NLI_LABELS)),
+        }
+    )
+    splits = {}
+    for split in SPLITS:
+        chosen = [row for row in rows if row["split"] == split]
+        table = {
+            "premise": [row["premise"] for row in chosen],
+            "hypothesis": [row["hypothesis"] for row in chosen],
+            "label": [NLI_LABELS.index(row["label"]) for row in chosen],
         }
         splits[split] = datasets.Dataset.from_dict(table, features=features)
     return datasets.DatasetDict(splits)
