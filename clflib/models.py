@@ -17,6 +17,7 @@ a lesson's code paths in seconds; it learns the support inbox, but it is not for
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,7 +50,9 @@ __all__ = [
 ]
 
 
-def _check_name(name: str) -> str:
+def _check_name(name: str | os.PathLike) -> str:
+    if isinstance(name, os.PathLike):  # a saved model's folder as a Path
+        name = os.fspath(name)
     if not isinstance(name, str) or not name.strip():
         raise ValueError(
             f"MODEL_NAME must be a non-empty string such as 'minilm' or "
@@ -61,7 +64,7 @@ def _check_name(name: str) -> str:
 def resolve_model_name(name: str = DEFAULT_MODEL) -> str:
     """Turn an alias into a local folder; return any other name or path unchanged."""
     resolver = MODEL_ALIASES.get(_check_name(name))
-    return resolver() if resolver else name
+    return resolver() if resolver else os.fspath(name)
 
 
 def _explain_load_failure(name: str, error: Exception) -> OSError:

@@ -112,8 +112,11 @@ class NliRecipe:
 # smoke: the inbox's 694 training pairs, for code paths only. Measured (seed 42, 2 cores): MiniLM
 # at 5e-5 for 4 epochs reaches 0.42 validation accuracy in 70 s; the 2-layer cut at 1e-3 or 2e-4
 # with the head at 1e-2 stays at chance (0.35), and none of them ranks zero-shot labels sensibly.
-# cpu: all of the local snli training pairs (SNLI's official dev split, ~9.8k labelled); lesson 05
-# measures and fixes these settings (2,000 pairs, one epoch at 1e-4: 0.61 validation accuracy).
+# cpu: all of the local snli training pairs (SNLI's official dev split, 9,842 labelled). Measured
+# with this recipe: validation accuracy 0.754 after one epoch, 0.778 after two (313 s of training
+# on 2 cores), test accuracy 0.776; its zero-shot pipeline ranks 4 of 4 obvious support-inbox
+# sentences right. Frozen MiniLM embeddings + logistic regression on the pair features (the
+# bi-encoder): 0.713 test accuracy. Lesson 05 fixes the final settings (target 0.78 or more).
 NLI_RECIPES: dict[str, NliRecipe] = {
     "smoke": NliRecipe("support_inbox", "minilm", None, 4, 5e-5, None, 16, 128),
     "cpu": NliRecipe("snli", "minilm", None, 2, 5e-5, 1e-2, 32, 128),

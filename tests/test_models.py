@@ -59,3 +59,12 @@ def test_loading_info_names_the_new_head():
     model, info = models.load_sequence_classifier("minilm", ["neg", "pos"], with_loading_info=True)
     assert info["missing_keys"] == ["classifier.bias", "classifier.weight"]
     assert model.num_labels == 2
+
+
+def test_a_saved_folder_can_be_named_by_a_path(tiny_model_dir):
+    from pathlib import Path
+
+    from clflib.models import load_tokenizer, resolve_model_name
+
+    assert resolve_model_name(Path(tiny_model_dir)) == str(tiny_model_dir)
+    assert load_tokenizer(Path(tiny_model_dir))("hello")["input_ids"][0] == 101
