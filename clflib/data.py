@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,11 +248,37 @@ def support_inbox_label_names() -> dict[str, list[str]]:
         return json.load(handle)
 
 
+def _read_inbox_file(name: str, problem: Callable[[dict], str] | None = None) -> list[dict]:
+    """The rows of one of the inbox's JSON-lines files; ``problem(row)`` says what is wrong with a
+    row ("" when nothing is), and a wrong row stops the load with its file, line and id."""
+    path = SUPPORT_INBOX_DIR / name
+    with open(path, encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    for number, row in enumerate(rows, start=1):
+        found = problem(row) if problem else ""
+        if found:
+            raise ValueError(f"{path}, line {number} ({row.get('id')}): {found}")
+    return rows
+
+
+def _inbox_splits(rows: list[dict], features):
+    """One Dataset per fixed split (each row's ``split``), with the columns of ``features``."""
+    import datasets
+
+    return datasets.DatasetDict(
+        {
+            split: datasets.Dataset.from_dict(
+                {column: [row[column] for row in rows if row["split"] == split] for column in features},
+                features=features,
+            )
+            for split in SPLITS
+        }
+    )
+
+
 def read_support_inbox_messages() -> list[dict]:
     """Every message as a dict: id, split, text, sentiment, intent, tags."""
-    path = SUPPORT_INBOX_DIR / "messages.jsonl"
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    return _read_inbox_file("messages.jsonl")
 
 
 def load_support_inbox(config: str = "all"):
@@ -298,32 +324,27 @@ def load_support_inbox(config: str = "all"):
         "tags": {"text": datasets.Value("string"), "labels": tags},
     }[config]
     source = {"label": "sentiment", "labels": "tags"}
-    splits = {}
-    for split in SPLITS:
-        rows = [m for m in messages if m["split"] == split]
-        table = {col: [m[source.get(col, col)] for m in rows] for col in columns}
-        splits[split] = datasets.Dataset.from_dict(table, features=datasets.Features(columns))
-    return datasets.DatasetDict(splits)
+    rows = [{"split": m["split"], **{col: m[source.get(col, col)] for col in columns}} for m in messages]
+    return _inbox_splits(rows, datasets.Features(columns))
 
 
 def _support_inbox_ner(tag_names: list[str]):
     """The NER part of the inbox (``ner.jsonl``) in wnut_17's schema, in the inbox's splits."""
     import datasets
 
-    path = SUPPORT_INBOX_DIR / "ner.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     index = {name: i for i, name in enumerate(tag_names)}
-    for number, row in enumerate(rows, start=1):
+
+    def problem(row: dict) -> str:
         unknown = sorted(set(row["ner_tags"]) - set(index))
-        if unknown or len(row["tokens"]) != len(row["ner_tags"]):
-            raise ValueError(
-                f"{path}, line {number} ({row.get('id')}): "
-                + (
-                    f"tags {unknown} are not in labels.json's ner_tags"
-                    if unknown
-                    else f"{len(row['tokens'])} tokens but {len(row['ner_tags'])} tags"
-                )
-            )
+        if unknown:
+            return f"tags {unknown} are not in labels.json's ner_tags"
+        if len(row["tokens"]) != len(row["ner_tags"]):
+            return f"{len(row['tokens'])} tokens but {len(row['ner_tags'])} tags"
+        return ""
+
+    rows = _read_inbox_file("ner.jsonl", problem)
+    for row in rows:
+        row["ner_tags"] = [index[tag] for tag in row["ner_tags"]]
     features = datasets.Features(
         {
             "id": datasets.Value("string"),
@@ -331,16 +352,7 @@ def _support_inbox_ner(tag_names: list[str]):
             "ner_tags": datasets.List(datasets.ClassLabel(names=tag_names)),
         }
     )
-    splits = {}
-    for split in SPLITS:
-        chosen = [row for row in rows if row["split"] == split]
-        table = {
-            "id": [row["id"] for row in chosen],
-            "tokens": [row["tokens"] for row in chosen],
-            "ner_tags": [[index[tag] for tag in row["ner_tags"]] for row in chosen],
-        }
-        splits[split] = datasets.Dataset.from_dict(table, features=features)
-    return datasets.DatasetDict(splits)
+    return _inbox_splits(rows, features)
 
 
 NLI_LABELS = ("entailment", "neutral", "contradiction")  # snli's names, in snli's order
@@ -350,19 +362,19 @@ def _support_inbox_nli():
     """The NLI part of the inbox (``nli.jsonl``) in snli's schema, in the inbox's splits."""
     import datasets
 
-    path = SUPPORT_INBOX_DIR / "nli.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    for number, row in enumerate(rows, start=1):
+    def problem(row: dict) -> str:
         missing = [key for key in ("split", "premise", "hypothesis", "label") if not row.get(key)]
-        if missing or row["label"] not in NLI_LABELS or row["split"] not in SPLITS:
-            problem = (
-                f"missing or empty {missing}"
-                if missing
-                else f"label {row['label']!r} is not one of {NLI_LABELS}"
-                if row["label"] not in NLI_LABELS
-                else f"split {row['split']!r} is not one of {SPLITS}"
-            )
-            raise ValueError(f"{path}, line {number} ({row.get('id')}): {problem}")
+        if missing:
+            return f"missing or empty {missing}"
+        if row["label"] not in NLI_LABELS:
+            return f"label {row['label']!r} is not one of {NLI_LABELS}"
+        if row["split"] not in SPLITS:
+            return f"split {row['split']!r} is not one of {SPLITS}"
+        return ""
+
+    rows = _read_inbox_file("nli.jsonl", problem)
+    for row in rows:
+        row["label"] = NLI_LABELS.index(row["label"])
     features = datasets.Features(
         {
             "premise": datasets.Value("string"),
@@ -370,16 +382,7 @@ def _support_inbox_nli():
             "label": datasets.ClassLabel(names=list(NLI_LABELS)),
         }
     )
-    splits = {}
-    for split in SPLITS:
-        chosen = [row for row in rows if row["split"] == split]
-        table = {
-            "premise": [row["premise"] for row in chosen],
-            "hypothesis": [row["hypothesis"] for row in chosen],
-            "label": [NLI_LABELS.index(row["label"]) for row in chosen],
-        }
-        splits[split] = datasets.Dataset.from_dict(table, features=features)
-    return datasets.DatasetDict(splits)
+    return _inbox_splits(rows, features)
 
 
 # --- labels and subsampling --------------------------------------------------------------

@@ -23,9 +23,13 @@ A span's score is the mean probability of its words' tags.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Sequence
 
 import numpy as np
+
+_WORD = re.compile(r"\S+")  # a word of NER data: a whitespace-separated chunk
 
 __all__ = ["split_tag", "bio_spans", "whitespace_word_ids", "word_spans", "spans_from_words", "merge_windows"]
 
@@ -97,10 +101,7 @@ def whitespace_word_ids(text: str, token_offsets: Sequence[tuple[int, int]]) -> 
     >>> whitespace_word_ids("BL-80027 ok", [(0, 0), (0, 2), (2, 3), (3, 8), (9, 11), (0, 0)])
     [None, 0, 0, 0, 1, None]
     """
-    import bisect
-    import re
-
-    starts = [match.start() for match in re.finditer(r"\S+", text)]
+    starts = [match.start() for match in _WORD.finditer(text)]
     return [
         None if int(end) <= int(start) else bisect.bisect_right(starts, int(start)) - 1
         for start, end in token_offsets

@@ -6,24 +6,22 @@ from pathlib import Path
 
 import pytest
 
+from clflib import data
+
 SUPPORT_INBOX = Path(__file__).resolve().parent.parent / "data" / "support_inbox"
 TYPES = ("PRODUCT", "ORDER_ID", "PERSON", "LOCATION", "DATE", "COURIER")
 SPLITS = ("train", "validation", "test")
 
 
-def _read_jsonl(path):
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 @pytest.fixture(scope="module")
 def messages():
-    return {m["id"]: m for m in _read_jsonl(SUPPORT_INBOX / "messages.jsonl")}
+    return {m["id"]: m for m in data.read_support_inbox_messages()}
 
 
 @pytest.fixture(scope="module")
 def rows():
-    return _read_jsonl(SUPPORT_INBOX / "ner.jsonl")
+    text = (SUPPORT_INBOX / "ner.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def _entity_types(tags):
