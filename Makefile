@@ -44,9 +44,10 @@ TEST_WORKERS ?= auto
 test: setup
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-# Everything except the notebook runs (lessons, exercise builds and grading): the inner loop.
+# Everything except the notebook runs (lessons, exercise builds and grading) and the few tests
+# that train a real model (marked slow): the inner loop.
 test-fast: setup
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not notebook"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not notebook and not slow"
 
 # ruff: lint everything (notebooks too); the formatter covers the package, tests and benchmarks.
 lint: setup

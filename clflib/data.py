@@ -41,6 +41,7 @@ __all__ = [
     "load_dataset",
     "load_lesson_dataset",
     "support_inbox_label_names",
+    "read_jsonl",
     "read_support_inbox_messages",
     "load_support_inbox",
     "label_names",
@@ -248,17 +249,35 @@ def support_inbox_label_names() -> dict[str, list[str]]:
         return json.load(handle)
 
 
-def _read_inbox_file(name: str, problem: Callable[[dict], str] | None = None) -> list[dict]:
-    """The rows of one of the inbox's JSON-lines files; ``problem(row)`` says what is wrong with a
-    row ("" when nothing is), and a wrong row stops the load with its file, line and id."""
-    path = SUPPORT_INBOX_DIR / name
+def read_jsonl(path: str | Path, problem: Callable[[dict], str] | None = None) -> list[dict]:
+    """The rows of one of the project's hand-written JSON-lines files, checked row by row.
+
+    ``problem(row)`` says what is wrong with a row ("" when nothing is); a wrong row, or a line
+    that is not JSON, stops the load with the file, the line and the row's id.
+    """
+    rows = []
     with open(path, encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
-    for number, row in enumerate(rows, start=1):
-        found = problem(row) if problem else ""
-        if found:
-            raise ValueError(f"{path}, line {number} ({row.get('id')}): {found}")
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}, line {number}: not valid JSON ({error.msg}).") from None
+            if not isinstance(row, dict):
+                raise ValueError(
+                    f"{path}, line {number}: expected one JSON object per line, got {row!r:.60}."
+                )
+            found = problem(row) if problem else ""
+            if found:
+                raise ValueError(f"{path}, line {number} ({row.get('id')}): {found}")
+            rows.append(row)
     return rows
+
+
+def _read_inbox_file(name: str, problem: Callable[[dict], str] | None = None) -> list[dict]:
+    """The rows of one of the inbox's JSON-lines files (see :func:`read_jsonl`)."""
+    return read_jsonl(SUPPORT_INBOX_DIR / name, problem)
 
 
 def _inbox_splits(rows: list[dict], features):

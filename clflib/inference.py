@@ -97,12 +97,14 @@ def in_length_order(
     predict_batch: Callable[[list[str]], Any],
     show_progress: bool | None = None,
     desc: str = "Predicting",
+    lengths: Sequence[int] | None = None,
 ) -> Any:
     """Run ``predict_batch`` on length-sorted batches of ``texts``; results in the input order.
 
     ``predict_batch`` gets a list of texts and returns one result per text: an array (rows are
     reassembled into one array) or a list of anything (reassembled into a list). A progress bar
-    shows for more than 1,000 texts unless ``show_progress`` says otherwise.
+    shows for more than 1,000 texts unless ``show_progress`` says otherwise. ``lengths`` sorts
+    by other lengths than the texts' own (e.g. items that are sentence pairs).
 
     >>> in_length_order(["ccc", "a", "bb"], 2, lambda batch: [t.upper() for t in batch])
     ['CCC', 'A', 'BB']
@@ -113,7 +115,7 @@ def in_length_order(
 
     if show_progress is None:
         show_progress = len(texts) > 1000
-    batches = length_sorted_batches([len(t) for t in texts], batch_size)
+    batches = length_sorted_batches([len(t) for t in texts] if lengths is None else lengths, batch_size)
     outputs = [
         predict_batch([texts[i] for i in batch])
         for batch in tqdm(batches, desc=desc, disable=not show_progress)
@@ -152,11 +154,14 @@ def predict_proba(
     batch_size: int = 64,
     max_length: int = 128,
     show_progress: bool | None = None,
+    text_pairs: Sequence[str] | None = None,
 ) -> np.ndarray:
-    """Class probabilities for each text, in the order given.
+    """Class probabilities for each text (or sentence pair), in the order given.
 
     Softmax over the classes for a single-label model; one sigmoid per label for a model whose
     ``config.problem_type`` is "multi_label_classification" (rows then need not sum to 1).
+    ``text_pairs`` gives each text a second sentence (lesson 05's hypotheses, with ``texts`` the
+    premises): each pair is encoded together and truncated ``longest_first``.
 
     Texts are sorted by length so each batch pads only to its own longest text, then the rows
     are put back in the input order. A progress bar shows for more than 1,000 texts unless
@@ -165,19 +170,28 @@ def predict_proba(
     import torch
 
     texts = check_texts(texts)
+    if text_pairs is not None:
+        text_pairs = check_texts(text_pairs)
+        if len(text_pairs) != len(texts):
+            raise ValueError(
+                f"{len(texts)} texts but {len(text_pairs)} text_pairs: give one second text per text."
+            )
     device = next(model.parameters()).device
     model.eval()
     multi_label = getattr(model.config, "problem_type", None) == "multi_label_classification"
 
-    def predict_batch(batch: list[str]) -> np.ndarray:
+    def predict_batch(rows: list[int]) -> np.ndarray:
+        first = [texts[i] for i in rows]
+        second = None if text_pairs is None else [text_pairs[i] for i in rows]
         encoded = tokenizer(
-            batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+            first, second, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
         ).to(device)
         with torch.inference_mode():
             logits = model(**encoded).logits.float().cpu().numpy()
         return scores_from_logits(logits, multi_label)
 
-    return in_length_order(texts, batch_size, predict_batch, show_progress)
+    lengths = [len(t) + (0 if text_pairs is None else len(text_pairs[i])) for i, t in enumerate(texts)]
+    return in_length_order(list(range(len(texts))), batch_size, predict_batch, show_progress, lengths=lengths)
 
 
 def load_classifier(directory: str | Path):

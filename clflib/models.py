@@ -46,6 +46,7 @@ __all__ = [
     "load_tokenizer",
     "load_sequence_classifier",
     "load_token_classifier",
+    "load_encoder",
     "is_model_folder",
 ]
 
@@ -162,6 +163,22 @@ def load_token_classifier(name: str = DEFAULT_MODEL, label_names: Sequence[str] 
     kwargs.update(ALIAS_CONFIG.get(_check_name(name), {}))
     try:
         return AutoModelForTokenClassification.from_pretrained(resolve_model_name(name), **kwargs)
+    except (OSError, ValueError) as error:
+        raise _explain_load_failure(name, error) from error
+
+
+def load_encoder(name: str = DEFAULT_MODEL):
+    """The backbone alone, without a task head (``AutoModel``): token vectors out, for sentence
+    embeddings (:mod:`clflib.embeddings`).
+
+    >>> load_encoder("minilm-l2").config.num_hidden_layers
+    2
+    """
+    from transformers import AutoModel
+
+    kwargs = dict(ALIAS_CONFIG.get(_check_name(name), {}))
+    try:
+        return AutoModel.from_pretrained(resolve_model_name(name), **kwargs)
     except (OSError, ValueError) as error:
         raise _explain_load_failure(name, error) from error
 

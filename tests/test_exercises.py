@@ -52,9 +52,14 @@ def is_answer_cell(cell) -> bool:
 
 
 def test_the_course_has_its_exercise_sets():
-    assert {"01_binary_sentiment", "02_multiclass_imbalance", "03_multilabel", "04_ner", "quiz"} <= set(
-        BY_SLUG
-    )
+    assert {
+        "01_binary_sentiment",
+        "02_multiclass_imbalance",
+        "03_multilabel",
+        "04_ner",
+        "05_nli",
+        "quiz",
+    } <= set(BY_SLUG)
 
 
 @pytest.mark.parametrize("exercise", SETS, ids=IDS)
@@ -140,6 +145,15 @@ def test_exercise_03_questions_and_points():
 
 def test_exercise_04_questions_and_points():
     exercise = BY_SLUG["04_ner"]
+    assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
+        ("q1", 3, False),
+        ("q2", 3, False),
+        ("q3", 1, True),
+    ]
+
+
+def test_exercise_05_questions_and_points():
+    exercise = BY_SLUG["05_nli"]
     assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
         ("q1", 3, False),
         ("q2", 3, False),
@@ -457,6 +471,28 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
                 },
             )
         }
+    if slug == "05_nli":
+        # q1 truncates longest_first and never refuses; q2 hands in a constant model and numbers
+        return {
+            "shortcuts.ipynb": answered(
+                build,
+                {
+                    "q1-answer": (
+                        "def q1_encode(premise, hypothesis, max_length):\n"
+                        "    return tokenizer(premise, hypothesis, truncation=True, max_length=max_length)\n\n\n"
+                        "def q1_hypothesis_tokens(encoding):\n"
+                        "    ids = [i for i, k in zip(encoding['input_ids'], encoding['token_type_ids']) if k == 1]\n"
+                        "    return tokenizer.convert_ids_to_tokens(ids[:-1])"
+                    ),
+                    "q2-answer": (
+                        "from sklearn.dummy import DummyClassifier\n\n\n"
+                        "def q2_fit_hypothesis_only(hypotheses, labels):\n"
+                        "    return DummyClassifier().fit([[0]] * len(labels), list(labels))\n\n\n"
+                        "q2_hypothesis_only_accuracy, q2_majority_accuracy, q2_premise_only_accuracy = 0.545, 0.333, 0.333"
+                    ),
+                },
+            )
+        }
     if slug == "quiz":
         wrong = {f"q{i:02d}-answer": f"q{i:02d} = 99" for i in (2, 3, 5, 6)}
         return {
@@ -565,6 +601,16 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
             "q1 2.25/3: AssertionError: q1_align_labels should align the labels itself" in shortcuts["reason"]
         )
         assert "q2 2.25/3: AssertionError: an I- without a B- is no entity" in shortcuts["reason"]
+    if slug == "05_nli":
+        # q1 truncates longest_first, which cuts the hypothesis too once the premise is as short;
+        # only the pair that fits passes. q2 hands in a constant model and typed-in numbers
+        shortcuts = book["shortcuts.ipynb"]
+        assert (shortcuts["q1"], shortcuts["q2"], shortcuts["total"]) == ("0.75", "1.5", "2.25")
+        assert "q1 0.75/3: AssertionError: the whole hypothesis should survive" in shortcuts["reason"]
+        assert (
+            "q2 1.5/3: AssertionError: the majority class is the most frequent *training* label"
+            in (shortcuts["reason"])
+        )
     if slug == "quiz":
         assert correct["passed"] == "yes" and unanswered["passed"] == "no"
         assert (book["seven_right.ipynb"]["total"], book["seven_right.ipynb"]["passed"]) == ("7", "yes")

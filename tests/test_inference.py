@@ -99,3 +99,22 @@ def test_saved_thresholds_travel_with_the_model(tiny_multilabel_dir, minilm_toke
 def test_loading_a_folder_without_a_model_is_explained(tmp_path):
     with pytest.raises(FileNotFoundError, match="no saved model"):
         inference.load_classifier(tmp_path)
+
+
+def test_sentence_pairs_are_encoded_together_and_kept_in_order(tiny_model, minilm_tokenizer):
+    premises = ["a man is playing a guitar on a stage in front of a crowd", "a dog runs", "two kids"]
+    hypotheses = ["a person plays music", "an animal is outside in the park today", "children"]
+    batched = inference.predict_proba(
+        tiny_model, minilm_tokenizer, premises, batch_size=2, text_pairs=hypotheses
+    )
+    for i, (premise, hypothesis) in enumerate(zip(premises, hypotheses)):
+        encoded = minilm_tokenizer(premise, hypothesis, return_tensors="pt")
+        with __import__("torch").no_grad():
+            expected = tiny_model(**encoded).logits.softmax(-1).numpy()[0]
+        assert np.allclose(batched[i], expected, atol=1e-5), f"pair {i} was not scored as one input"
+    swapped = inference.predict_proba(tiny_model, minilm_tokenizer, hypotheses, text_pairs=premises)
+    assert not np.allclose(batched, swapped), "the order of the two sentences must matter"
+    with pytest.raises(ValueError, match="3 texts but 2 text_pairs"):
+        inference.predict_proba(tiny_model, minilm_tokenizer, premises, text_pairs=hypotheses[:2])
+    with pytest.raises(TypeError, match="item 1"):
+        inference.predict_proba(tiny_model, minilm_tokenizer, premises, text_pairs=["a", None, "c"])
