@@ -150,3 +150,21 @@ def test_support_inbox_ner_config_has_wnut_17s_schema_and_the_inbox_splits():
     assert messages[first["id"]]["split"] == "validation"
     assert first["tokens"] == messages[first["id"]]["text"].split()
     assert len(first["tokens"]) == len(first["ner_tags"])
+
+
+def test_snli_from_the_hub_is_laid_out_as_the_local_copy():
+    import datasets
+
+    from clflib.data import get_spec
+
+    def split(n, offset=0):
+        return datasets.Dataset.from_dict(
+            {"premise": [f"p{offset + i}" for i in range(n)], "hypothesis": ["h"] * n, "label": [0] * n}
+        )
+
+    hub = datasets.DatasetDict(train=split(50), validation=split(10, 100), test=split(8, 200))
+    course = get_spec("snli").from_hub_splits(hub)
+    assert {name: len(course[name]) for name in course} == {"train": 10, "validation": 4, "test": 4}
+    assert course["train"]["premise"][0] == "p100", "SNLI's dev split is the course's training split"
+    assert course["validation"]["premise"] == ["p200", "p201", "p202", "p203"]
+    assert course["test"]["premise"][-1] == "p207"

@@ -81,6 +81,17 @@ def test_the_probes_are_complete_and_checked():
     assert all((h, p) in forwards for p, h in forwards), "every swapped probe has its pair read backwards"
 
 
+def test_probes_of_your_own_may_use_new_categories(tmp_path):
+    path = tmp_path / "mine.jsonl"
+    path.write_text(
+        '{"id": "m1", "category": "quantifiers", "premise": "All dogs run.", "hypothesis": "Some dogs run.", '
+        '"label": "entailment"}\n'
+    )
+    with pytest.raises(ValueError, match="categories=None accepts any"):
+        nli.load_probes(path)
+    assert nli.load_probes(path, categories=None)["category"].tolist() == ["quantifiers"]
+
+
 @pytest.mark.parametrize(
     "line, message",
     [

@@ -146,6 +146,17 @@ class Build:
 # --- reading a master notebook -------------------------------------------------------------
 
 
+def _total_points(points) -> float:
+    """A question's points: a number, or otter's list of points per test case (summed).
+
+    >>> _total_points(3), _total_points([0.25, 0.25, 1.5, 1])
+    (3.0, 3.0)
+    """
+    if isinstance(points, list):
+        return float(sum(p or 0 for p in points))
+    return float(points)
+
+
 def _raw_cell_yaml(cell, header: str) -> dict | None:
     """The YAML under ``# <header>`` in a raw cell, or None when the cell is something else."""
     import yaml
@@ -186,7 +197,9 @@ def read_exercise_set(master: str | Path) -> ExerciseSet:
             raise ValueError(f"A '# BEGIN QUESTION' cell in {master} has no name: {cell.source!r}")
         questions.append(
             Question(
-                str(question["name"]), float(question.get("points", 1)), bool(question.get("manual", False))
+                str(question["name"]),
+                _total_points(question.get("points", 1)),
+                bool(question.get("manual", False)),
             )
         )
     names = [q.name for q in questions]

@@ -3,7 +3,7 @@ from otter.test_files import test_case
 OK_FORMAT = False
 
 name = "q1"
-points = 3
+points = [0.25, 0.25]
 
 @test_case(points=None, hidden=False)
 def test_q1_worked_example(q1_encode, q1_hypothesis_tokens):

@@ -3,7 +3,7 @@ from otter.test_files import test_case
 OK_FORMAT = False
 
 name = "q2"
-points = 3
+points = [0.25, 0.25]
 
 @test_case(points=None, hidden=False)
 def test_q2_values(q2_hypothesis_only_accuracy, q2_majority_accuracy, q2_premise_only_accuracy):
