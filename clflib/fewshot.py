@@ -25,6 +25,8 @@ import numpy as np
 __all__ = [
     "sample_per_class",
     "contrastive_pair_counts",
+    "setfit_pair_count",
+    "train_setfit",
     "FewShotResult",
     "run_learning_curve",
     "summarise_curve",
@@ -87,6 +89,64 @@ def contrastive_pair_counts(k: int, num_classes: int) -> dict[str, int]:
     positive = num_classes * k * (k - 1) // 2
     negative = k * k * num_classes * (num_classes - 1) // 2
     return {"positive": positive, "negative": negative, "total": positive + negative}
+
+
+def setfit_pair_count(num_examples: int, num_iterations: int) -> int:
+    """The sentence pairs SetFit 1.x trains stage one on when ``num_iterations`` is set: for every
+    example, ``num_iterations`` positive and ``num_iterations`` negative pairs.
+
+    >>> setfit_pair_count(616, 20)  # banking77, 8 per class, SetFit's old default
+    24640
+    """
+    return 2 * int(num_iterations) * int(num_examples)
+
+
+def train_setfit(
+    sample,
+    model_name: str = "minilm",
+    *,
+    num_iterations: int = 5,
+    batch_size: int = 16,
+    body_learning_rate: float = 2e-5,
+    seed: int = 42,
+    text_column: str = "text",
+    label_column: str = "label",
+    output_dir: str = "outputs/setfit",
+):
+    """Train SetFit on ``sample`` (a Dataset): stage one fine-tunes the sentence encoder on
+    contrastive pairs (:func:`setfit_pair_count` of them), stage two fits a logistic regression on
+    its embeddings. Returns the trained ``setfit.SetFitModel`` (``predict``, ``predict_proba``,
+    ``save_pretrained``).
+
+    ``num_iterations`` bounds stage one: SetFit's default draws pairs until every possible pair
+    has been seen, which for 8 examples of 77 classes is hours on a CPU. ``model_name`` is a
+    sentence-transformers folder or Hub id ("minilm" is the course's offline one).
+    """
+    from setfit import SetFitModel, Trainer, TrainingArguments
+
+    from clflib.environment import seed_everything
+    from clflib.models import resolve_model_name
+
+    seed_everything(seed)
+    model = SetFitModel.from_pretrained(resolve_model_name(model_name))
+    args = TrainingArguments(
+        output_dir=output_dir,
+        batch_size=(batch_size, 32),
+        num_epochs=(1, 16),
+        num_iterations=num_iterations,
+        body_learning_rate=(body_learning_rate, body_learning_rate),
+        seed=seed,
+        report_to="none",
+        save_strategy="no",
+        eval_strategy="no",
+        show_progress_bar=False,
+    )
+    columns = {text_column: "text", label_column: "label"}
+    train = sample.select_columns(list(columns)).rename_columns(
+        {old: new for old, new in columns.items() if old != new}
+    )
+    Trainer(model=model, args=args, train_dataset=train).train()
+    return model
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ __all__ = [
     "plot_threshold_curve",
     "plot_reliability_diagram",
     "plot_throughput_by_batch_size",
+    "plot_few_shot_curve",
 ]
 
 
@@ -288,6 +289,27 @@ def plot_throughput_by_batch_size(table, title: str = "Throughput against batch 
     ax.set_yscale("log")
     ax.set_xlabel("batch size")
     ax.set_ylabel("texts per second")
+    ax.set_title(title)
+    ax.legend()
+    return fig
+
+
+def plot_few_shot_curve(
+    summary, metric: str = "accuracy", title: str = "Accuracy against examples per class"
+):
+    """One line per method over K (examples per class, log scale), with the seed-to-seed standard
+    deviation as error bars; ``summary`` comes from :func:`clflib.fewshot.summarise_curve`."""
+    fig, ax = _figure(6.0, 4.0)
+    for method, rows in summary.groupby("method", sort=False):
+        rows = rows.sort_values("k")
+        ax.errorbar(
+            rows["k"], rows[f"{metric}_mean"], yerr=rows[f"{metric}_sd"], marker="o", capsize=3, label=method
+        )
+    ax.set_xscale("log", base=2)
+    ks = sorted(summary["k"].unique())
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.set_xlabel("labelled examples per class (K)")
+    ax.set_ylabel(metric.replace("_", " "))
     ax.set_title(title)
     ax.legend()
     return fig

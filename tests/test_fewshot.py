@@ -87,3 +87,39 @@ def test_the_learning_curve_table(labelled):
 
     with pytest.raises(ValueError, match="returned 2 predictions for 10 test rows"):
         fewshot.run_learning_curve({"short": lambda s, seed: [0, 1]}, labelled, test, ks=[1], seeds=[0])
+
+
+def test_a_tiny_setfit_run_learns_predicts_and_reloads(tmp_path):
+    """Stage one on 24 pairs, stage two a logistic regression: a few seconds on a CPU."""
+    texts = {
+        0: [
+            "my card was charged twice",
+            "double charge on my card",
+            "charged two times",
+            "paid twice for one order",
+        ],
+        1: [
+            "where is my parcel",
+            "my delivery is late",
+            "the package has not arrived",
+            "tracking shows no update",
+        ],
+        2: ["i forgot my password", "cannot log in", "reset my password please", "my login does not work"],
+    }
+    sample = datasets.Dataset.from_dict(
+        {
+            "text": [t for label in texts for t in texts[label]],
+            "label": [label for label in texts for _ in texts[label]],
+        }
+    )
+    model = fewshot.train_setfit(sample, num_iterations=1, seed=0, output_dir=str(tmp_path / "run"))
+    new = ["i was charged twice for my order", "my parcel is late", "i cannot reset my password"]
+    assert [int(p) for p in model.predict(new)] == [0, 1, 2]
+    probabilities = np.asarray(model.predict_proba(new))
+    assert probabilities.shape == (3, 3) and np.allclose(probabilities.sum(1), 1.0)
+    model.save_pretrained(str(tmp_path / "saved"))
+    from setfit import SetFitModel
+
+    reloaded = SetFitModel.from_pretrained(str(tmp_path / "saved"))
+    assert np.allclose(np.asarray(reloaded.predict_proba(new)), probabilities, atol=1e-6)
+    assert fewshot.setfit_pair_count(len(sample), 1) == 24

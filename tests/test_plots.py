@@ -56,3 +56,17 @@ def test_multi_label_plots_and_explorer():
         targets, scores, ["a", "b", "c"], [f"text {i}" for i in range(60)], [0.3, 0.5, 0.7]
     )
     assert widget is not None and widget.children[0].children[1].value == 0.3
+
+
+def test_few_shot_curve_has_a_line_and_error_bars_per_method():
+    summary = pd.DataFrame(
+        {
+            "method": ["setfit", "setfit", "frozen", "frozen"],
+            "k": [8, 16, 8, 16],
+            "accuracy_mean": [0.8, 0.85, 0.75, 0.8],
+            "accuracy_sd": [0.02, 0.01, 0.03, 0.02],
+        }
+    )
+    figure = plots.plot_few_shot_curve(summary)
+    assert isinstance(figure, Figure)
+    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["setfit", "frozen"]
