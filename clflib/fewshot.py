@@ -16,6 +16,7 @@ method on the same samples and returns a tidy table, one row per (method, K, see
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,14 @@ __all__ = [
     "sample_per_class",
     "contrastive_pair_counts",
     "setfit_pair_count",
+    "SETFIT_LOSSES",
     "train_setfit",
+    "choose_classes",
+    "passes_for",
+    "fine_tune_few_shot",
+    "readable_label",
+    "predict_by_label_names",
+    "neighbour_agreement",
     "FewShotResult",
     "run_learning_curve",
     "summarise_curve",
@@ -101,39 +109,87 @@ def setfit_pair_count(num_examples: int, num_iterations: int) -> int:
     return 2 * int(num_iterations) * int(num_examples)
 
 
+SETFIT_LOSSES = ("triplet", "pairs")
+
+
+def _setfit_loss(loss: str):
+    if loss == "triplet":
+        from sentence_transformers.losses import BatchAllTripletLoss
+
+        return BatchAllTripletLoss
+    if loss == "pairs":
+        from sentence_transformers.losses import CosineSimilarityLoss
+
+        return CosineSimilarityLoss
+    raise ValueError(f"loss must be one of {SETFIT_LOSSES}, got {loss!r}.")
+
+
 def train_setfit(
     sample,
     model_name: str = "minilm",
     *,
+    loss: str = "triplet",
+    num_epochs: int = 10,
     num_iterations: int = 5,
-    batch_size: int = 16,
+    batch_size: int = 32,
     body_learning_rate: float = 2e-5,
+    max_length: int | None = None,
     seed: int = 42,
     text_column: str = "text",
     label_column: str = "label",
     output_dir: str = "outputs/setfit",
+    device=None,
 ):
-    """Train SetFit on ``sample`` (a Dataset): stage one fine-tunes the sentence encoder on
-    contrastive pairs (:func:`setfit_pair_count` of them), stage two fits a logistic regression on
-    its embeddings. Returns the trained ``setfit.SetFitModel`` (``predict``, ``predict_proba``,
-    ``save_pretrained``).
+    """Train SetFit on ``sample`` (a Dataset with a text and an integer label column).
 
-    ``num_iterations`` bounds stage one: SetFit's default draws pairs until every possible pair
-    has been seen, which for 8 examples of 77 classes is hours on a CPU. ``model_name`` is a
-    sentence-transformers folder or Hub id ("minilm" is the course's offline one).
+    Stage one fine-tunes the sentence encoder contrastively, stage two fits a logistic
+    regression on its embeddings. Returns the trained ``setfit.SetFitModel`` (``predict``,
+    ``predict_proba``, ``save_pretrained``).
+
+    ``loss`` chooses stage one:
+
+    - ``"triplet"`` (the course's choice): batches of ``batch_size`` texts, two per class
+      (sentence-transformers' group-by-label sampler), and a batch-all triplet loss over every
+      (anchor, positive, negative) in the batch; ``num_epochs`` passes over the examples.
+    - ``"pairs"`` (SetFit's default loss): :func:`setfit_pair_count` explicit pairs, each with a
+      target cosine similarity of 1 (same class) or 0, for one epoch. ``num_iterations`` bounds
+      them: SetFit's unbounded default draws every negative pair, which for 8 examples of 77
+      classes is hours on a CPU.
+
+    ``max_length`` truncates texts to that many tokens (default: the embedder's own limit).
+    ``model_name`` is a sentence-transformers folder or Hub id ("minilm" is the course's offline
+    one). The same seed and sample give the same model on a CPU.
+
+    >>> model = train_setfit(sample, num_epochs=10, output_dir="runs/setfit")  # doctest: +SKIP
+    >>> model.predict(["my card was charged twice"])  # doctest: +SKIP
     """
     from setfit import SetFitModel, Trainer, TrainingArguments
 
     from clflib.environment import seed_everything
     from clflib.models import resolve_model_name
 
+    loss_class = _setfit_loss(loss)
+    for name, value in (
+        ("num_epochs", num_epochs),
+        ("num_iterations", num_iterations),
+        ("batch_size", batch_size),
+    ):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    if loss == "triplet" and (batch_size < 4 or batch_size % 2):
+        raise ValueError(
+            f"the triplet loss takes two texts per class a batch: batch_size must be even and >= 4, got {batch_size}."
+        )
     seed_everything(seed)
-    model = SetFitModel.from_pretrained(resolve_model_name(model_name))
+    model = SetFitModel.from_pretrained(resolve_model_name(model_name), device=device)
+    if max_length is not None:
+        model.model_body.max_seq_length = max_length
     args = TrainingArguments(
         output_dir=output_dir,
+        loss=loss_class,
         batch_size=(batch_size, 32),
-        num_epochs=(1, 16),
-        num_iterations=num_iterations,
+        num_epochs=(num_epochs if loss == "triplet" else 1, 16),
+        num_iterations=num_iterations if loss == "pairs" else None,
         body_learning_rate=(body_learning_rate, body_learning_rate),
         seed=seed,
         report_to="none",
@@ -147,6 +203,153 @@ def train_setfit(
     )
     Trainer(model=model, args=args, train_dataset=train).train()
     return model
+
+
+def choose_classes(label_names: Sequence[str], spec, seed: int = 0) -> list[int]:
+    """Label ids for a smaller problem: ``spec`` is None (all), a number (a fixed random subset
+    of that many, the same for a given ``seed``), or a list of words (the labels whose names
+    contain one of them, e.g. ``["transfer", "top_up"]``: a family of near neighbours).
+
+    >>> choose_classes(["card_arrival", "top_up_failed", "cancel_transfer"], ["transfer", "top_up"])
+    [1, 2]
+    """
+    count = len(label_names)
+    if spec is None:
+        return list(range(count))
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        if not 2 <= spec <= count:
+            raise ValueError(f"a subset needs 2 to {count} classes, got {spec}.")
+        return sorted(np.random.default_rng(seed).choice(count, int(spec), replace=False).tolist())
+    if isinstance(spec, str) or not all(isinstance(word, str) for word in spec):
+        raise TypeError(f"classes must be None, a number or a list of words, got {spec!r}.")
+    chosen = [i for i, name in enumerate(label_names) if any(word in name for word in spec)]
+    if len(chosen) < 2:
+        raise ValueError(
+            f"only {len(chosen)} label name(s) contain one of {list(spec)}; a problem needs at least 2."
+        )
+    return chosen
+
+
+def passes_for(k: int, texts_per_class: int = 64) -> int:
+    """Training passes (epochs) over a K-per-class sample so that every model sees about
+    ``texts_per_class`` texts of each class, whatever K: the same compute at every point of a
+    learning curve, and never less than one pass.
+
+    >>> [passes_for(k) for k in (8, 16, 32, 64, 100)]
+    [8, 4, 2, 1, 1]
+    """
+    if k < 1 or texts_per_class < 1:
+        raise ValueError(
+            f"k and texts_per_class must be positive, got k={k!r}, texts_per_class={texts_per_class!r}."
+        )
+    return max(1, math.ceil(texts_per_class / k))
+
+
+def fine_tune_few_shot(
+    sample,
+    label_names: Sequence[str],
+    profile,
+    output_dir: str,
+    *,
+    num_epochs: int | None = None,
+    model_name: str = "minilm",
+    text_column: str = "text",
+    label_column: str = "label",
+    head_learning_rate: float | None = 1e-2,
+    max_length: int = 64,
+    seed: int = 42,
+    device=None,
+):
+    """Fine-tune a classifier (body and a new head) on a few-shot sample with the course's
+    Trainer, for ``num_epochs`` (else ``profile.num_epochs``) epochs, and keep the last model: with
+    K examples per class there is no validation split to choose a checkpoint on (or to stop
+    early with). ``head_learning_rate``: the new head's own, higher rate (lesson 02).
+
+    Returns ``(model, tokenizer)``; the checkpoint folder is not written.
+
+    >>> model, tokenizer = fine_tune_few_shot(sample, names, profile, "runs/ft")  # doctest: +SKIP
+    """
+    from dataclasses import replace
+
+    from clflib.models import load_tokenizer
+    from clflib.training import fine_tune, tokenize_dataset
+
+    if num_epochs is not None:
+        profile = replace(profile, num_epochs=num_epochs)
+    tokenizer = load_tokenizer(model_name)
+    columns = [text_column, label_column]
+    encoded = tokenize_dataset(
+        sample.select_columns(columns),
+        tokenizer,
+        text_columns=(text_column,),
+        max_length=max_length,
+        label_column=label_column,
+    )
+    trainer = fine_tune(
+        model_name,
+        label_names,
+        tokenizer,
+        encoded,
+        None,
+        profile,
+        output_dir,
+        seed=seed,
+        device=device,
+        early_stopping=False,
+        head_learning_rate=head_learning_rate,
+        eval_strategy="no",
+        save_strategy="no",
+        load_best_model_at_end=False,
+        disable_tqdm=True,
+    )
+    return trainer.model.eval(), tokenizer
+
+
+def readable_label(name: str) -> str:
+    """A label id as words, for embedding it: ``"card_payment_fee_charged"`` -> ``"card payment fee charged"``."""
+    return " ".join(name.replace("_", " ").replace("-", " ").split())
+
+
+def predict_by_label_names(text_vectors: np.ndarray, label_vectors: np.ndarray) -> np.ndarray:
+    """Zero examples per class: each text goes to the label whose *name's* embedding is nearest
+    (cosine similarity; both arrays are normalised here). Returns label indices.
+
+    >>> predict_by_label_names(np.array([[1.0, 0.1], [0.0, 2.0]]), np.array([[0.0, 1.0], [1.0, 0.0]]))
+    array([1, 0])
+    """
+    texts = _normalised(text_vectors)
+    labels = _normalised(label_vectors)
+    return np.asarray((texts @ labels.T).argmax(axis=1))
+
+
+def _normalised(vectors) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float64)
+    if vectors.ndim != 2:
+        raise ValueError(f"expected a 2-D array of vectors, got shape {vectors.shape}.")
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    if (norms == 0).any():
+        raise ValueError(
+            f"vector {int(np.flatnonzero(norms[:, 0] == 0)[0])} is all zeros and has no direction."
+        )
+    return vectors / norms
+
+
+def neighbour_agreement(vectors, labels: Sequence[int]) -> float:
+    """The share of texts whose nearest *other* text (cosine similarity) has the same label: a
+    number for "are the classes clusters in this embedding space?".
+
+    >>> neighbour_agreement(np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]]), [0, 0, 1, 1])
+    1.0
+    """
+    vectors = _normalised(vectors)
+    labels = np.asarray(labels)
+    if len(labels) != len(vectors) or len(labels) < 2:
+        raise ValueError(
+            f"need one label per vector and at least two vectors, got {len(vectors)} vectors, {len(labels)} labels."
+        )
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -np.inf)
+    return float((labels[similarity.argmax(axis=1)] == labels).mean())
 
 
 @dataclass(frozen=True)
@@ -213,7 +416,8 @@ def run_learning_curve(
                 rows.append(row)
                 if on_result is not None:
                     on_result(row)
-    return pd.DataFrame(rows)
+    columns = ["method", "k", "seed", "accuracy", "macro_f1", "seconds"]
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
 
 def summarise_curve(table, metrics: Sequence[str] = ("accuracy", "macro_f1", "seconds")):

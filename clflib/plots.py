@@ -28,6 +28,7 @@ __all__ = [
     "plot_reliability_diagram",
     "plot_throughput_by_batch_size",
     "plot_few_shot_curve",
+    "plot_embedding_maps",
 ]
 
 
@@ -312,4 +313,39 @@ def plot_few_shot_curve(
     ax.set_ylabel(metric.replace("_", " "))
     ax.set_title(title)
     ax.legend()
+    return fig
+
+
+def plot_embedding_maps(
+    maps: dict[str, np.ndarray], labels: Sequence[int], label_names: Sequence[str], title: str = "Test texts"
+):
+    """Side-by-side 2-D maps of the same texts (e.g. before and after contrastive training), one
+    point per text coloured by its class; ``maps`` holds one (n, 2) array per panel title."""
+    import matplotlib.pyplot as plt
+
+    labels = np.asarray(labels)
+    fig, axes = plt.subplots(
+        1, len(maps), figsize=(4.2 * len(maps), 4.2), layout="constrained", squeeze=False
+    )
+    colours = plt.get_cmap("tab10" if len(set(labels.tolist())) <= 10 else "tab20")
+    for ax, (panel, points) in zip(axes[0], maps.items()):
+        points = np.asarray(points)
+        if points.shape != (len(labels), 2):
+            raise ValueError(
+                f"map {panel!r} has shape {points.shape}; expected ({len(labels)}, 2), one row per label."
+            )
+        for index, label in enumerate(sorted(set(labels.tolist()))):
+            chosen = labels == label
+            ax.scatter(
+                points[chosen, 0],
+                points[chosen, 1],
+                s=12,
+                color=colours(index % colours.N),
+                label=label_names[label],
+            )
+        ax.set_title(panel)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.suptitle(title)
     return fig

@@ -58,6 +58,7 @@ def test_the_course_has_its_exercise_sets():
         "03_multilabel",
         "04_ner",
         "05_nli",
+        "06_setfit",
         "quiz",
     } <= set(BY_SLUG)
 
@@ -158,6 +159,16 @@ def test_exercise_05_questions_and_points():
         ("q1", 3, False),
         ("q2", 3, False),
         ("q3", 1, True),
+    ]
+
+
+def test_exercise_06_questions_and_points():
+    exercise = BY_SLUG["06_setfit"]
+    assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
+        ("q1", 3, False),
+        ("q2", 2, False),
+        ("q3", 2, False),
+        ("q4", 1, True),
     ]
 
 
@@ -493,6 +504,34 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
                 },
             )
         }
+    if slug == "06_setfit":
+        # q1 takes the first k rows of each class (no seed, no check), q2 types in the worked
+        # example, q3 takes the best mean without the tolerance and the clock
+        return {
+            "shortcuts.ipynb": answered(
+                build,
+                {
+                    "q1-answer": (
+                        "def q1_sample_per_class(dataset, k, seed, label_column='intent'):\n"
+                        "    labels = list(dataset[label_column])\n"
+                        "    rows = [i for c in sorted(set(labels)) for i in [j for j, l in enumerate(labels) if l == c][:k]]\n"
+                        "    return dataset.select(rows)"
+                    ),
+                    "q2-answer": (
+                        "def q2_pair_counts(k, num_classes):\n"
+                        "    return {'positive': 3, 'negative': 12, 'total': 15}\n\n\n"
+                        "def q2_setfit_pairs(num_examples, num_iterations):\n"
+                        "    return 2 * num_iterations * num_examples"
+                    ),
+                    "q3-answer": (
+                        "def q3_recommend(summary, labels_per_class, tolerance=0.01):\n"
+                        "    rows = summary[summary['k'] <= labels_per_class]\n"
+                        "    rows = rows[rows['k'] == rows['k'].max()]\n"
+                        "    return str(rows.sort_values('accuracy_mean').iloc[-1]['method'])"
+                    ),
+                },
+            )
+        }
     if slug == "quiz":
         wrong = {f"q{i:02d}-answer": f"q{i:02d} = 99" for i in (2, 3, 5, 6)}
         return {
@@ -612,6 +651,19 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
             "q2 0.5/3: AssertionError: the majority class is the most frequent *training* label"
             in (shortcuts["reason"])
         )
+    if slug == "06_setfit":
+        shortcuts = book["shortcuts.ipynb"]  # each passes its public checks and no hidden test
+        assert (shortcuts["q1"], shortcuts["q2"], shortcuts["q3"], shortcuts["total"]) == (
+            "0.5",
+            "0.5",
+            "0.5",
+            "1.5",
+        )
+        assert (
+            "q1 0.5/3: AssertionError: k=1: seeds 0, 1 and 2 all gave the same sample" in shortcuts["reason"]
+        )
+        assert "q2 0.5/2: AssertionError: k=1, 1 classes" in shortcuts["reason"]
+        assert "q3 0.5/2: AssertionError: 0.815 is within 0.01 of 0.820" in shortcuts["reason"]
     if slug == "quiz":
         assert correct["passed"] == "yes" and unanswered["passed"] == "no"
         assert (book["seven_right.ipynb"]["total"], book["seven_right.ipynb"]["passed"]) == ("7", "yes")

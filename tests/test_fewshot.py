@@ -89,8 +89,10 @@ def test_the_learning_curve_table(labelled):
         fewshot.run_learning_curve({"short": lambda s, seed: [0, 1]}, labelled, test, ks=[1], seeds=[0])
 
 
-def test_a_tiny_setfit_run_learns_predicts_and_reloads(tmp_path):
-    """Stage one on 24 pairs, stage two a logistic regression: a few seconds on a CPU."""
+@pytest.mark.parametrize("loss", fewshot.SETFIT_LOSSES)
+def test_a_tiny_setfit_run_learns_predicts_and_reloads(tmp_path, loss):
+    """Stage one (24 pairs, or two passes of triplet batches), stage two a logistic regression:
+    a few seconds on a CPU."""
     texts = {
         0: [
             "my card was charged twice",
@@ -112,7 +114,8 @@ def test_a_tiny_setfit_run_learns_predicts_and_reloads(tmp_path):
             "label": [label for label in texts for _ in texts[label]],
         }
     )
-    model = fewshot.train_setfit(sample, num_iterations=1, seed=0, output_dir=str(tmp_path / "run"))
+    options = {"num_iterations": 1} if loss == "pairs" else {"num_epochs": 2, "batch_size": 4}
+    model = fewshot.train_setfit(sample, loss=loss, seed=0, output_dir=str(tmp_path / "run"), **options)
     new = ["i was charged twice for my order", "my parcel is late", "i cannot reset my password"]
     assert [int(p) for p in model.predict(new)] == [0, 1, 2]
     probabilities = np.asarray(model.predict_proba(new))
@@ -123,3 +126,92 @@ def test_a_tiny_setfit_run_learns_predicts_and_reloads(tmp_path):
     reloaded = SetFitModel.from_pretrained(str(tmp_path / "saved"))
     assert np.allclose(np.asarray(reloaded.predict_proba(new)), probabilities, atol=1e-6)
     assert fewshot.setfit_pair_count(len(sample), 1) == 24
+
+
+def test_train_setfit_rejects_unknown_loss_and_odd_batch():
+    import datasets
+
+    sample = datasets.Dataset.from_dict({"text": ["a", "b"], "label": [0, 1]})
+    with pytest.raises(ValueError, match="loss must be one of"):
+        fewshot.train_setfit(sample, loss="contrastive")
+    with pytest.raises(ValueError, match="batch_size must be even"):
+        fewshot.train_setfit(sample, batch_size=5)
+
+
+def test_passes_keep_the_texts_per_class_constant():
+    assert [fewshot.passes_for(k) for k in (8, 16, 32, 64)] == [8, 4, 2, 1]
+    assert [fewshot.passes_for(k, 80) for k in (8, 16, 32, 64)] == [10, 5, 3, 2]
+    with pytest.raises(ValueError, match="must be positive"):
+        fewshot.passes_for(0)
+
+
+def test_label_names_and_neighbours():
+    assert fewshot.readable_label("card_payment_fee_charged") == "card payment fee charged"
+    texts = np.array([[1.0, 0.0], [0.2, 0.9], [3.0, 0.5]])
+    labels = np.array([[0.0, 2.0], [5.0, 0.0]])
+    assert fewshot.predict_by_label_names(texts, labels).tolist() == [1, 0, 1]
+    with pytest.raises(ValueError, match="vector 1 is all zeros"):
+        fewshot.predict_by_label_names(texts, np.array([[1.0, 0.0], [0.0, 0.0]]))
+    vectors = np.array([[1.0, 0.0], [0.99, 0.1], [0.0, 1.0], [0.1, 0.99]])
+    assert fewshot.neighbour_agreement(vectors, [0, 0, 1, 1]) == 1.0
+    assert fewshot.neighbour_agreement(vectors, [0, 1, 1, 0]) == 0.0
+    with pytest.raises(ValueError, match="one label per vector"):
+        fewshot.neighbour_agreement(vectors, [0, 1])
+
+
+def test_fine_tune_few_shot_trains_without_a_validation_split(tmp_path):
+    from clflib import inference, profiles
+
+    sample = datasets.Dataset.from_dict(
+        {"words": ["refund please", "money back", "parcel late", "where is my box"], "intent": [1, 1, 0, 0]}
+    )
+    profile = profiles.get_profile("smoke", learning_rate=1e-3, batch_size=2)
+    model, tokenizer = fewshot.fine_tune_few_shot(
+        sample,
+        ["shipping", "refund"],
+        profile,
+        str(tmp_path / "ft"),
+        num_epochs=1,
+        model_name="minilm-l2",
+        text_column="words",
+        label_column="intent",
+    )
+    assert model.config.id2label == {0: "shipping", 1: "refund"} and not model.training
+    assert inference.predict_proba(model, tokenizer, ["refund now"]).shape == (1, 2)
+    assert not (tmp_path / "ft").exists() or not any((tmp_path / "ft").glob("checkpoint-*"))
+
+
+def test_select_classes_relabels_in_the_order_given():
+    from clflib import data
+
+    split = datasets.Dataset.from_dict({"text": list("abcdef"), "label": [0, 1, 2, 0, 1, 2]}).cast_column(
+        "label", datasets.ClassLabel(names=["x", "y", "z"])
+    )
+    small = data.select_classes(datasets.DatasetDict(train=split), [2, 0])["train"]
+    assert small["text"] == ["a", "c", "d", "f"] and small["label"] == [1, 0, 1, 0]
+    assert data.label_names(small, "label") == ["z", "x"]
+    with pytest.raises(ValueError, match=r"classes\[1\] = 3 is not a label id"):
+        data.select_classes(split, [0, 3])
+    with pytest.raises(ValueError, match="listed twice"):
+        data.select_classes(split, [1, 1])
+
+
+def test_an_empty_curve_is_an_empty_table_with_its_columns():
+    split = datasets.Dataset.from_dict({"text": ["a", "b"], "label": [0, 1]})
+    table = fewshot.run_learning_curve({"m": lambda sample, seed: [0, 1]}, split, split, ks=[], seeds=[0])
+    summary = fewshot.summarise_curve(table)
+    assert len(summary) == 0 and {"accuracy_mean", "accuracy_sd", "seeds"} <= set(summary.columns)
+
+
+def test_choose_classes_by_number_words_or_all():
+    names = ["card_arrival", "top_up_failed", "cancel_transfer", "age_limit", "transfer_timing"]
+    assert fewshot.choose_classes(names, None) == [0, 1, 2, 3, 4]
+    assert fewshot.choose_classes(names, ["transfer", "top_up"]) == [1, 2, 4]
+    subset = fewshot.choose_classes(names, 3, seed=0)
+    assert len(set(subset)) == 3 and subset == sorted(subset) == fewshot.choose_classes(names, 3, seed=0)
+    with pytest.raises(ValueError, match="2 to 5 classes"):
+        fewshot.choose_classes(names, 9)
+    with pytest.raises(ValueError, match="only 0 label name"):
+        fewshot.choose_classes(names, ["refund"])
+    with pytest.raises(TypeError, match="list of words"):
+        fewshot.choose_classes(names, "transfer")

@@ -3,6 +3,7 @@ import matplotlib
 matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
 
 from clflib import plots
@@ -70,3 +71,13 @@ def test_few_shot_curve_has_a_line_and_error_bars_per_method():
     figure = plots.plot_few_shot_curve(summary)
     assert isinstance(figure, Figure)
     assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["setfit", "frozen"]
+
+
+def test_embedding_maps_draw_one_panel_per_map_and_check_shapes():
+    labels = [0, 0, 1, 2]
+    maps = {"before": np.zeros((4, 2)), "after": np.ones((4, 2))}
+    figure = plots.plot_embedding_maps(maps, labels, ["a", "b", "c"])
+    assert [ax.get_title() for ax in figure.axes] == ["before", "after"]
+    assert [t.get_text() for t in figure.axes[1].get_legend().get_texts()] == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="expected \\(4, 2\\)"):
+        plots.plot_embedding_maps({"bad": np.zeros((3, 2))}, labels, ["a", "b", "c"])
