@@ -103,6 +103,21 @@ def tiny_multilabel_model_dir(tmp_path_factory, minilm_tokenizer) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def tiny_nli_model_dir(tmp_path_factory, minilm_tokenizer) -> Path:
+    """A tiny random NLI cross-encoder (labels contradiction, entailment, neutral: entailment is
+    deliberately not first) saved with the MiniLM tokenizer."""
+    import torch
+    from transformers import BertForSequenceClassification
+
+    torch.manual_seed(2)
+    folder = tmp_path_factory.mktemp("tiny_nli")
+    config = _tiny_bert_config(minilm_tokenizer, ["contradiction", "entailment", "neutral"])
+    BertForSequenceClassification(config).save_pretrained(folder)
+    minilm_tokenizer.save_pretrained(folder)
+    return folder
+
+
 NER_TAGS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 
 
