@@ -75,3 +75,17 @@ def test_inference_benchmark_runs_end_to_end(real_data_dir, tiny_model_dir, tmp_
     assert rows["Predictor fp32"]["accuracy"] == rows["pipeline default"]["accuracy"]
     assert all(r["hardware_share"] > 0 for r in rows.values())
     assert set(result["targets_met"]) and "target" in capsys.readouterr().out
+
+
+def test_zero_shot_benchmark_runs_end_to_end(real_data_dir, tiny_nli_model_dir, tmp_path, capsys):
+    zero_shot_speed = load("zero_shot_speed")
+    output = tmp_path / "zero_shot.json"
+    arguments = ["--model-dir", str(tiny_nli_model_dir), "--texts", "6", "--labels", "2", "5"]
+    assert zero_shot_speed.main([*arguments, "--repeats", "1", "--output", str(output)]) == 0
+    result = json.loads(output.read_text())
+    rows = {(r["labels"], r["route"]): r for r in result["rows"]}
+    assert rows[(2, "NLI pipeline, text by text")]["speedup"] == 1.0
+    assert rows[(5, "NLI clflib, batched pairs")]["forward_passes"] == 30
+    assert rows[(5, "embedding similarity")]["forward_passes"] == 11
+    assert result["same_scores"], "the batched route must give the pipeline's scores"
+    assert len(result["targets_met"]) == 2 and "same scores as the pipeline: True" in capsys.readouterr().out
