@@ -506,7 +506,7 @@ def stratified_subsample(dataset, n: int | None, label_column: str | None = "lab
 def select_classes(dataset, classes: Sequence[int], label_column: str = "label"):
     """The rows of ``dataset`` (a Dataset or DatasetDict) whose label is one of ``classes``,
     relabelled 0..len(classes)-1 in the order given, with the ClassLabel names to match: a
-    smaller problem of the same kind (lesson 06's learning curve on 16 of 77 intents).
+    smaller problem of the same kind (lesson 06's learning curve on 18 of 77 intents).
 
     >>> small = select_classes(banking["test"], [4, 0])  # doctest: +SKIP
     >>> label_names(small, "label")  # doctest: +SKIP
