@@ -207,7 +207,7 @@ def load_classifier(directory: str | Path):
     if not models.is_model_folder(directory):
         raise FileNotFoundError(
             f"{directory} holds no saved model (no config.json); save one "
-            f"with trainer.save_model(folder) or model.save_pretrained(folder)."
+            f"with trainer.save_model(folder), or model.save_pretrained(folder) and tokenizer.save_pretrained(folder)."
         )
     model = models.load_sequence_classifier(str(directory))
     tokenizer = models.load_tokenizer(str(directory))

@@ -80,6 +80,16 @@ def _explain_load_failure(name: str, error: Exception) -> OSError:
     return OSError(f"Could not load model {name!r}. {hint} (original error: {error})")
 
 
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "vocab.txt",
+    "vocab.json",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+)
+
+
 def load_tokenizer(name: str = DEFAULT_MODEL):
     """The tokenizer of a model name, alias or folder.
 
@@ -90,6 +100,15 @@ def load_tokenizer(name: str = DEFAULT_MODEL):
     from transformers import AutoTokenizer
 
     resolved = resolve_model_name(name)
+    folder = Path(resolved)
+    if is_model_folder(folder) and not any((folder / f).is_file() for f in TOKENIZER_FILES):
+        # transformers would build a near-empty fallback tokenizer here and predict garbage
+        raise FileNotFoundError(
+            f"{folder} holds a model but no tokenizer (none of {', '.join(TOKENIZER_FILES[:3])}): "
+            "model.save_pretrained(folder) saves the weights only. Save the tokenizer beside them, "
+            "tokenizer.save_pretrained(folder), or use trainer.save_model(folder) with the Trainer's "
+            "processing_class set."
+        )
     try:
         return AutoTokenizer.from_pretrained(resolved)
     except (OSError, ValueError) as error:

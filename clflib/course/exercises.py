@@ -53,6 +53,8 @@ __all__ = [
     "student_version_differences",
     "publish_student_version",
     "master_fingerprint",
+    "file_sha256",
+    "BUILD_STAMP",
     "build_is_current",
     "cached_build",
     "main",
@@ -375,26 +377,49 @@ def master_fingerprint(exercise: ExerciseSet) -> str:
     return digest.hexdigest()
 
 
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, as hex.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as handle:
+    ...     file_sha256(handle.name)[:12]
+    'e3b0c44298fc'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+BUILD_STAMP = "build.sha256"  # two lines: the master's fingerprint, then the autograder zip's hash
+
+
 def build_is_current(exercise: ExerciseSet, build_root: str | Path = BUILD_DIR) -> bool:
-    """Whether ``build_root/<slug>`` holds a build of the master as it is now."""
+    """Whether ``build_root/<slug>`` holds a build of the master as it is now, with the
+    autograder zip that build wrote: the zip's hash is checked on every call, so a zip changed
+    after the build (by a submission, say) is never reused."""
     folder = Path(build_root) / exercise.slug
-    stamp = folder / "master.sha256"
-    return (
-        stamp.is_file()
-        and stamp.read_text().strip() == master_fingerprint(exercise)
-        and Build(exercise, folder).autograder_zip.is_file()
-    )
+    stamp = folder / BUILD_STAMP
+    autograder_zip = Build(exercise, folder).autograder_zip
+    if not (stamp.is_file() and autograder_zip.is_file()):
+        return False
+    lines = stamp.read_text().split()
+    return lines == [master_fingerprint(exercise), file_sha256(autograder_zip)]
 
 
 def cached_build(
     exercise: ExerciseSet, build_root: str | Path = BUILD_DIR, *, run_tests: bool = True
 ) -> Build:
-    """The build in ``build_root/<slug>``, rebuilt only when the master changed since."""
+    """The build in ``build_root/<slug>``, rebuilt when the master changed since, or when the
+    autograder zip is not the one the build wrote."""
     folder = Path(build_root) / exercise.slug
     if build_is_current(exercise, build_root):
         return Build(exercise, folder.resolve())
     result = build(exercise, folder, run_tests=run_tests)
-    (folder / "master.sha256").write_text(master_fingerprint(exercise) + "\n")
+    (folder / BUILD_STAMP).write_text(
+        master_fingerprint(exercise) + "\n" + file_sha256(result.autograder_zip) + "\n"
+    )
     return result
 
 

@@ -4,7 +4,10 @@ Course tooling (instructors): ``make grade``.
 
 Every submission is graded by ``otter run`` (otter-grader's grading without Docker: it executes
 the notebook in a fresh Jupyter kernel, then runs the public and hidden tests of the set's
-autograder) in a subprocess of its own, so one submission can never take the others down:
+autograder) in a subprocess of its own, with a private copy of the autograder checked against
+the hash taken before grading began. A submission that crashes, hangs or rewrites the shared
+autograder does not change the others' grades; but its code runs unsandboxed, in the tests'
+process, with the grader's permissions (see ``exercises/README.md``, "Safety"):
 
 - a cell that raises is recorded, the rest of the notebook still runs, and only the questions
   that depend on it lose points;
@@ -38,6 +41,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,12 +52,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clflib.course.exercises import (
+    AUTOGRADER_ZIP,
     BUILD_DIR,
     OFFLINE_ENV,
     ExerciseBuildError,
     ExerciseSet,
     build_is_current,
     cached_build,
+    file_sha256,
     get_exercise_set,
 )
 from clflib.course.otter_worker import failure_summary, shorten
@@ -74,6 +80,7 @@ __all__ = [
     "grade_folder",
     "gradebook_rows",
     "write_gradebook",
+    "spreadsheet_safe",
     "main",
 ]
 
@@ -160,27 +167,57 @@ def _first_line(source: str) -> str:
     return shorten(lines[0], 50) if lines else "(empty cell)"
 
 
+def _is_answer(cell) -> bool:
+    return ANSWER_CELL_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def _deleted_reason(deleted: list) -> list[str]:
+    if not deleted:
+        return []
+    listed = "; ".join(f'"{_first_line(cell.source)}"' for cell in deleted[:3])
+    more = f" and {len(deleted) - 3} more" if len(deleted) > 3 else ""
+    return [f"{len(deleted)} handed-out cell(s) deleted: {listed}{more}"]
+
+
 def compare_with_handout(nb, template: dict) -> list[str]:
-    """Reasons about the handed-out cells: deleted ones, or no answer written at all."""
+    """Reasons about the handed-out cells: deleted ones, or no answer written at all.
+
+    Cells are matched by id; a notebook whose ids were lost (nbformat 4.4, or a converted copy)
+    is matched by content instead: every handed-out cell the learner does not write in must still
+    be there word for word, and the answer cells (found by their tag) are compared in order.
+    """
     if not template:
         return []
     present = {cell.get("id"): cell for cell in nb.cells if cell.get("id")}
-    if not set(present) & set(template):  # ids lost (an old or converted notebook): can't tell
-        return []
-    reasons = []
-    deleted = [cell for cell_id, cell in template.items() if cell_id not in present]
-    if deleted:
-        listed = "; ".join(f'"{_first_line(cell.source)}"' for cell in deleted[:3])
-        more = f" and {len(deleted) - 3} more" if len(deleted) > 3 else ""
-        reasons.append(f"{len(deleted)} handed-out cell(s) deleted: {listed}{more}")
-    answers = [
-        cell_id
-        for cell_id, cell in template.items()
-        if ANSWER_CELL_TAG in cell.get("metadata", {}).get("tags", [])
-    ]
+    if not set(present) & set(template):
+        return _compare_without_ids(nb, list(template.values()))
+    reasons = _deleted_reason([cell for cell_id, cell in template.items() if cell_id not in present])
+    answers = [cell_id for cell_id, cell in template.items() if _is_answer(cell)]
     kept = [cell_id for cell_id in answers if cell_id in present]
     if kept and all(present[i].source == template[i].source for i in kept):
         reasons.append(f"unanswered: none of the {len(kept)} answer cells was changed")
+    return reasons
+
+
+def _compare_without_ids(nb, handout: list) -> list[str]:
+    from collections import Counter
+
+    sources = Counter(cell.source for cell in nb.cells)
+    deleted = []
+    for cell in handout:
+        if _is_answer(cell):
+            continue
+        if sources[cell.source] > 0:
+            sources[cell.source] -= 1
+        else:
+            deleted.append(cell)
+    handed_answers = [cell for cell in handout if _is_answer(cell)]
+    answers = [cell for cell in nb.cells if _is_answer(cell)]
+    reasons = _deleted_reason(deleted)
+    if answers and len(answers) < len(handed_answers):  # no tags at all: nothing to compare
+        reasons.append(f"{len(handed_answers) - len(answers)} answer cell(s) deleted")
+    if answers and [c.source for c in answers] == [c.source for c in handed_answers][: len(answers)]:
+        reasons.append(f"unanswered: none of the {len(answers)} answer cells was changed")
     return reasons
 
 
@@ -250,6 +287,7 @@ def grade_submission(
     name: str | None = None,
     executed_dir: str | Path | None = None,
     threads: int | None = None,
+    autograder_sha256: str | None = None,
 ) -> SubmissionGrade:
     """Grade one notebook with ``otter run`` in a subprocess; never raises for a bad submission.
 
@@ -265,6 +303,10 @@ def grade_submission(
         executed_dir: where to keep the executed copy of the notebook, to read a failing cell.
         threads: CPU threads for the notebook's torch and numpy (None: their default, all
             cores); :func:`grade_folder` shares the cores out when it grades several at once.
+        autograder_sha256: the hash the autograder zip must have (:func:`grade_folder` takes
+            it once, before the first submission runs). Each submission is graded with a
+            private copy of the zip, checked against it, so a submission that rewrites the
+            shared zip cannot change anyone else's grade.
     """
     import nbformat
 
@@ -293,6 +335,16 @@ def grade_submission(
     otter_meta.setdefault("assignment_name", exercise.slug)
 
     with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
+        private_zip = Path(scratch) / "autograder" / AUTOGRADER_ZIP
+        private_zip.parent.mkdir()
+        shutil.copyfile(autograder_zip, private_zip)
+        if autograder_sha256 is not None and file_sha256(private_zip) != autograder_sha256:
+            grade.reasons.append(
+                f"not graded: the autograder {autograder_zip} changed while the class was graded (a "
+                "submission may have written to it); grade the folder again, which rebuilds it"
+            )
+            return grade
+        autograder_zip = private_zip
         staged = Path(scratch) / exercise.master.name
         nbformat.write(nb, staged)
         report_path = Path(scratch) / "report.json"
@@ -423,6 +475,7 @@ def grade_folder(
     submissions = find_submissions(folder)
     if autograder_zip is None:
         autograder_zip = cached_build(exercise).autograder_zip
+    autograder_sha256 = file_sha256(autograder_zip)  # before any submission runs
     # Several notebooks at once share the cores: more threads than cores slows everyone down.
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
 
@@ -436,6 +489,7 @@ def grade_folder(
             name=path.relative_to(folder).as_posix(),
             executed_dir=executed_dir,
             threads=threads,
+            autograder_sha256=autograder_sha256,
         )
         if verbose:
             print(
@@ -473,14 +527,32 @@ def gradebook_rows(grades: Sequence[SubmissionGrade], exercise: ExerciseSet) -> 
     return rows
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A CSV value that a spreadsheet shows as text and never evaluates as a formula: a value
+    starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe (OWASP's
+    advice against CSV injection). A learner's answer and a file name are untrusted text.
+
+    >>> print(spreadsheet_safe('=HYPERLINK("http://example.com", "click")'))
+    '=HYPERLINK("http://example.com", "click")
+    >>> spreadsheet_safe("2.5"), spreadsheet_safe("")
+    ('2.5', '')
+    """
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def write_gradebook(grades: Sequence[SubmissionGrade], exercise: ExerciseSet, path: str | Path) -> Path:
-    """Write the gradebook CSV (UTF-8, a header row, one row per submission)."""
+    """Write the gradebook CSV (UTF-8, a header row, one row per submission); every value goes
+    through :func:`spreadsheet_safe`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=gradebook_columns(exercise))
         writer.writeheader()
-        writer.writerows(gradebook_rows(grades, exercise))
+        for row in gradebook_rows(grades, exercise):
+            writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
     return path
 
 

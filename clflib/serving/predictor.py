@@ -249,8 +249,9 @@ class Predictor:
         directory = Path(directory)
         if not models.is_model_folder(directory):
             raise FileNotFoundError(
-                f"{directory} holds no saved model (no config.json); save one "
-                f"with trainer.save_model(folder) or model.save_pretrained(folder)."
+                f"{directory} holds no saved model (no config.json); save one with "
+                f"trainer.save_model(folder), or model.save_pretrained(folder) and "
+                f"tokenizer.save_pretrained(folder)."
             )
         if options.get("backend") == "onnx":
             options.setdefault("onnx_folder", directory / "onnx")
