@@ -195,3 +195,38 @@ def test_fine_tune_trains_a_token_classifier_with_padded_labels(
     assert trainer.state.best_metric > 0.9, "a tiny model learns to tag four city names"
     with pytest.raises(ValueError, match="task must be"):
         training.fine_tune("minilm", names, minilm_tokenizer, None, None, p, tmp_path, task="ner")
+
+
+@pytest.mark.parametrize("bad", [5, -1, -100])
+def test_labels_the_model_cannot_learn_are_refused_naming_the_row(
+    tiny_model, minilm_tokenizer, toy_splits, tmp_path, bad
+):
+    """Label 5 of 2 or -1 would fail deep inside torch; -100 would silently skip the row."""
+    enc = training.tokenize_dataset(toy_splits, minilm_tokenizer, max_length=16)
+    labels = list(enc["train"]["labels"])
+    labels[7] = bad
+    broken = (
+        enc["train"]
+        .cast_column("labels", datasets.Value("int64"))
+        .remove_columns("labels")
+        .add_column("labels", labels)
+    )
+    p = profiles.get_profile("smoke", num_epochs=1)
+    with pytest.raises(ValueError) as error:
+        training.make_trainer(tiny_model, minilm_tokenizer, broken, enc["validation"], p, tmp_path)
+    assert "train_dataset's 'labels' column" in str(error.value)
+    assert f"row 7 = {bad}" in str(error.value) and "[0, 2)" in str(error.value)
+
+
+def test_metrics_never_drop_labels_outside_the_range():
+    with pytest.raises(ValueError, match=r"predictions: 1 of 3 values .* row 2 = 3"):
+        metrics.confusion([0, 1, 1], [0, 1, 3], num_labels=2)
+    with pytest.raises(ValueError, match=r"labels: 1 of 2 values .* row 0 = -1"):
+        metrics.per_class_report([-1, 1], [0, 1], ["neg", "pos"])
+
+
+def test_label_maps_refuse_repeated_names():
+    from clflib import data
+
+    with pytest.raises(ValueError, match=r"label names repeat: \['pos'\]"):
+        data.label_maps(["neg", "pos", "pos"])
