@@ -101,8 +101,11 @@ def make_training_args(
         lr_scheduler_type="linear",
         eval_strategy="epoch",
         save_strategy="epoch",
-        save_total_limit=1,  # with load_best_model_at_end, the best and the last are kept
-        save_only_model=True,  # no optimizer state on disk: the course never resumes a run
+        # with load_best_model_at_end, the best and the last checkpoint are kept: at most two
+        save_total_limit=1,
+        # optimizer, scheduler and RNG state go with each checkpoint (about twice the weights),
+        # so trainer.train(resume_from_checkpoint=True) carries on where a run was cut off
+        save_only_model=False,
         load_best_model_at_end=True,
         metric_for_best_model=metric_for_best_model,
         greater_is_better=greater_is_better,
