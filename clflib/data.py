@@ -452,6 +452,12 @@ def label_maps(names: Sequence[str]) -> tuple[dict[int, str], dict[str, int]]:
     ({0: 'neg', 1: 'pos'}, {'neg': 0, 'pos': 1})
     """
     id2label = {i: str(name) for i, name in enumerate(names)}
+    if len(set(id2label.values())) != len(id2label):
+        repeated = sorted({n for n in id2label.values() if list(id2label.values()).count(n) > 1})
+        raise ValueError(
+            f"label names repeat: {repeated}; each label needs one name, or id2label and label2id "
+            "would disagree."
+        )
     return id2label, {name: i for i, name in id2label.items()}
 
 

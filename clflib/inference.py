@@ -10,6 +10,7 @@ Taught in lessons 01 and 03; lesson 08 builds the serving Predictor on it.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ def text_problem(text: object) -> str | None:
 
     >>> [text_problem(t) for t in ["fine", None, float("nan"), 3, "  "]]
     [None, 'missing (None)', 'missing (NaN)', 'not a string (int)', 'empty or whitespace']
+    >>> text_problem("\u200b\u200d\x07")  # zero-width and control characters only
+    'no visible characters (control or zero-width only)'
     """
     if text is None:
         return "missing (None)"
@@ -44,6 +47,8 @@ def text_problem(text: object) -> str | None:
         return f"not a string ({type(text).__name__})"
     if not text.strip():
         return "empty or whitespace"
+    if not any(not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf") for char in text):
+        return "no visible characters (control or zero-width only)"
     return None
 
 
@@ -70,8 +75,8 @@ def check_texts(texts: Sequence[str]) -> list[str]:
     empty = [i for i, t in enumerate(texts) if text_problem(t)]
     if empty:
         raise ValueError(
-            f"{len(empty)} text(s) are empty or whitespace (first at position {empty[0]}): "
-            f"a classifier has nothing to read there. Drop them or replace them first."
+            f"{len(empty)} text(s) are {text_problem(texts[empty[0]])} (first at position "
+            f"{empty[0]}): a classifier has nothing to read there. Drop them or replace them first."
         )
     return texts
 

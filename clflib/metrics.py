@@ -23,6 +23,7 @@ __all__ = [
     "classification_metrics",
     "make_compute_metrics",
     "majority_baseline",
+    "check_label_ids",
     "confusion",
     "per_class_report",
     "rarest_classes",
@@ -87,16 +88,54 @@ def majority_baseline(
     return classification_metrics(test_labels, predictions, average=average)
 
 
+def check_label_ids(values: Sequence[int], num_labels: int, what: str = "labels") -> np.ndarray:
+    """``values`` as an int array, or a ValueError naming the rows whose value is not a label
+    id in ``[0, num_labels)`` (a -100 "ignore" label included: it belongs to token tasks).
+
+    >>> check_label_ids([0, 2, 1], 3).tolist()
+    [0, 2, 1]
+    >>> check_label_ids([0, 5, -1], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: labels: 2 of 3 values are not label ids in [0, 2): row 1 = 5, row 2 = -1. Map every label to an id of label_names (or drop those rows).
+    """
+    array = np.asarray(values)
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(
+            f"{what} must be integer label ids, got {array.dtype} values such as {array.flat[0]!r}."
+        )
+    bad = np.flatnonzero((array < 0) | (array >= num_labels))
+    if len(bad):
+        shown = ", ".join(f"row {int(i)} = {int(array[i])}" for i in bad[:5])
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise ValueError(
+            f"{what}: {len(bad)} of {len(array)} values are not label ids in [0, {num_labels}): "
+            f"{shown}{more}. Map every label to an id of label_names (or drop those rows)."
+        )
+    return array.astype(int)
+
+
 def confusion(labels: Sequence[int], predictions: Sequence[int], num_labels: int) -> np.ndarray:
-    """Confusion matrix with rows = true label, columns = predicted label, every label present."""
+    """Confusion matrix with rows = true label, columns = predicted label, every label present.
+
+    Ids outside ``[0, num_labels)`` raise (see :func:`check_label_ids`) instead of being dropped.
+    """
+    labels = check_label_ids(labels, num_labels, "labels")
+    predictions = check_label_ids(predictions, num_labels, "predictions")
     return confusion_matrix(labels, predictions, labels=list(range(num_labels)))
 
 
 def per_class_report(
     labels: Sequence[int], predictions: Sequence[int], label_names: Sequence[str]
 ) -> pd.DataFrame:
-    """Precision, recall, F1 and support of every class, one row each (indexed by name)."""
+    """Precision, recall, F1 and support of every class, one row each (indexed by name).
+
+    Ids outside the label names raise (see :func:`check_label_ids`) instead of being dropped.
+    """
     import pandas as pd
+
+    labels = check_label_ids(labels, len(label_names), "labels")
+    predictions = check_label_ids(predictions, len(label_names), "predictions")
 
     precision, recall, f1, support = precision_recall_fscore_support(
         labels, predictions, labels=list(range(len(label_names))), zero_division=0

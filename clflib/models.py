@@ -68,9 +68,24 @@ def resolve_model_name(name: str = DEFAULT_MODEL) -> str:
     return resolver() if resolver else os.fspath(name)
 
 
+def _load_errors() -> tuple[type[Exception], ...]:
+    """What loading a model raises for a missing, corrupt or truncated file."""
+    from safetensors import SafetensorError
+
+    return (OSError, ValueError, SafetensorError)
+
+
 def _explain_load_failure(name: str, error: Exception) -> OSError:
     from clflib.environment import offline_mode_is_set
 
+    folder = Path(resolve_model_name(name))
+    if is_model_folder(folder):  # a local model: a file in it is broken, not the Hub
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return OSError(
+            f"Could not load the model in {folder}: {first_line}. A file there is corrupt or "
+            "truncated (an interrupted copy or save?): save the model again, "
+            "trainer.save_model(folder)."
+        )
     hint = (
         "The Hugging Face Hub is unreachable here (offline mode is on), so only local folders "
         "and the offline default 'minilm' can be loaded."
@@ -111,7 +126,7 @@ def load_tokenizer(name: str = DEFAULT_MODEL):
         )
     try:
         return AutoTokenizer.from_pretrained(resolved)
-    except (OSError, ValueError) as error:
+    except _load_errors() as error:
         raise _explain_load_failure(name, error) from error
 
 
@@ -157,7 +172,7 @@ def load_sequence_classifier(
         loaded = AutoModelForSequenceClassification.from_pretrained(
             resolved, output_loading_info=with_loading_info, **kwargs
         )
-    except (OSError, ValueError) as error:
+    except _load_errors() as error:
         raise _explain_load_failure(name, error) from error
     if with_loading_info:
         model, info = loaded
@@ -182,7 +197,7 @@ def load_token_classifier(name: str = DEFAULT_MODEL, label_names: Sequence[str] 
     kwargs.update(ALIAS_CONFIG.get(_check_name(name), {}))
     try:
         return AutoModelForTokenClassification.from_pretrained(resolve_model_name(name), **kwargs)
-    except (OSError, ValueError) as error:
+    except _load_errors() as error:
         raise _explain_load_failure(name, error) from error
 
 
@@ -198,7 +213,7 @@ def load_encoder(name: str = DEFAULT_MODEL):
     kwargs = dict(ALIAS_CONFIG.get(_check_name(name), {}))
     try:
         return AutoModel.from_pretrained(resolve_model_name(name), **kwargs)
-    except (OSError, ValueError) as error:
+    except _load_errors() as error:
         raise _explain_load_failure(name, error) from error
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "make_training_args",
     "is_head_parameter",
     "is_token_classifier",
+    "check_dataset_labels",
     "make_trainer",
     "fine_tune",
     "training_history",
@@ -100,8 +101,11 @@ def make_training_args(
         lr_scheduler_type="linear",
         eval_strategy="epoch",
         save_strategy="epoch",
-        save_total_limit=1,  # with load_best_model_at_end, the best and the last are kept
-        save_only_model=True,  # no optimizer state on disk: the course never resumes a run
+        # with load_best_model_at_end, the best and the last checkpoint are kept: at most two
+        save_total_limit=1,
+        # optimizer, scheduler and RNG state go with each checkpoint (about twice the weights),
+        # so trainer.train(resume_from_checkpoint=True) carries on where a run was cut off
+        save_only_model=False,
         load_best_model_at_end=True,
         metric_for_best_model=metric_for_best_model,
         greater_is_better=greater_is_better,
@@ -195,6 +199,40 @@ def _ordered_trainer_class():
     return OrderedEvalTrainer
 
 
+def check_dataset_labels(dataset, model, name: str = "dataset") -> None:
+    """Refuse label ids the model cannot learn, naming the rows, before training starts (torch
+    would fail 14 frames deep, or, for -100 in a sequence classifier, silently skip the row).
+
+    Single-label sequence classification: every ``label``/``labels`` value an id in
+    ``[0, num_labels)``. Token classification: the same, -100 (not scored) allowed. Multi-label
+    models and datasets without a label column are not checked here.
+    """
+    from clflib.metrics import check_label_ids
+
+    if dataset is None:
+        return
+    column = next((c for c in ("labels", "label") if c in dataset.column_names), None)
+    num_labels = model.config.num_labels
+    if column is None or model.config.problem_type == "multi_label_classification":
+        return
+    what = f"{name}'s {column!r} column"
+    if is_token_classifier(model):
+        bad = [
+            (i, value)
+            for i, row in enumerate(dataset[column])
+            for value in row
+            if value != -100 and not 0 <= value < num_labels
+        ]
+        if bad:
+            shown = ", ".join(f"row {i} has {value}" for i, value in bad[:5])
+            raise ValueError(
+                f"{what}: {len(bad)} token labels are not tag ids in [0, {num_labels}) or -100: "
+                f"{shown}. Map every tag to an id of the label names."
+            )
+        return
+    check_label_ids(dataset[column], num_labels, what)
+
+
 def make_trainer(
     model,
     tokenizer,
@@ -243,6 +281,8 @@ def make_trainer(
         EarlyStoppingCallback,
     )
 
+    for name, dataset in (("train_dataset", train_dataset), ("eval_dataset", eval_dataset)):
+        check_dataset_labels(dataset, model, name)
     args = make_training_args(
         profile,
         output_dir,

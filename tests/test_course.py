@@ -46,6 +46,26 @@ def test_a_failing_lesson_keeps_its_executed_copy_and_says_why(tmp_path):
     assert "FAILED" in runner.format_runs([run], "smoke")
 
 
+@pytest.mark.notebook
+def test_a_dead_kernel_names_the_cell_that_was_running(tmp_path):
+    """A kernel killed mid-cell (out of memory, os._exit): the error names the cell and its last
+    output, and the executed copy no longer marks the cells that never ran as completed."""
+    path = tmp_path / "dies.ipynb"
+    cells = [
+        new_code_cell('METRICS_PATH = "m.json"', metadata={"tags": ["parameters"]}),
+        new_code_cell("print('loading the data', flush=True)\nimport os\nos._exit(1)"),
+        new_code_cell("print('never runs')"),
+    ]
+    nbformat.write(new_notebook(cells=cells, metadata=KERNEL_META), path)
+    run = runner.run_lesson(path, tmp_path / "out", {}, timeout=120)
+    assert run.error.startswith("DeadKernelError")
+    assert "code cell 3 of 4 was running (\"print('loading the data', flush=True)\")" in run.error
+    assert "its last output: 'loading the data'" in run.error and "1 cell(s) after it never ran" in run.error
+    executed = nbformat.read(run.executed_notebook, as_version=4)
+    statuses = [cell.metadata["papermill"]["status"] for cell in executed.cells]
+    assert statuses[-2:] == ["failed", "pending"]
+
+
 def test_readme_table_is_up_to_date():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert runner.readme_table() in readme, "run: python -m clflib.course readme-table"

@@ -249,3 +249,72 @@ def test_resume_after_sigkill_loses_and_repeats_nothing(tiny_model_dir, tmp_path
     assert np.allclose(resumed["pred_score"].fillna(-1), straight["pred_score"].fillna(-1), atol=1e-6)
     assert resumed.loc[1234, "pred_error"] == "missing (NaN)"
     assert not list((tmp_path / "killed").glob(".*"))  # no temporary files left behind
+
+
+def test_an_empty_or_undecodable_file_is_named_with_the_fix(tiny_model_dir, tmp_path, capsys):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert run(tiny_model_dir, empty, tmp_path / "o1") == 1
+    assert f"INPUT {empty} is empty (0 bytes)" in capsys.readouterr().err
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("id,text\n1,caf\xe9 cr\xe8me was lovely\n".encode("cp1252"))
+    assert run(tiny_model_dir, latin, tmp_path / "o2") == 1
+    err = capsys.readouterr().err
+    assert f"INPUT {latin} is not utf-8 text" in err and "--encoding cp1252" in err
+    assert run(tiny_model_dir, latin, tmp_path / "o3", "--encoding", "cp1252") == 0
+    assert predict.read_output(tmp_path / "o3")["text"].tolist() == ["café crème was lovely"]
+
+
+def test_numbers_and_invisible_texts_get_a_reason_not_a_crash(tiny_model_dir, tmp_path):
+    """The README promises pred_error for rows that are not text; a number in JSON Lines and a
+    text of zero-width or control characters only are such rows."""
+    path = tmp_path / "rows.jsonl"
+    rows = [
+        {"text": "a fine day"},
+        {"text": 42},
+        {"text": "\u200b\u200d"},
+        {"text": "\x07\x00"},
+        {"text": "ok"},
+    ]
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    assert run(tiny_model_dir, path, tmp_path / "out") == 0
+    out = predict.read_output(tmp_path / "out")
+    assert out["pred_error"].fillna("fine").tolist() == [
+        "fine",
+        "not a string (int)",
+        "no visible characters (control or zero-width only)",
+        "no visible characters (control or zero-width only)",
+        "fine",
+    ]
+    assert out["pred_label"].notna().tolist() == [True, False, False, False, True]
+
+
+def test_resuming_after_the_tokenizer_changed_is_refused(tiny_model_dir, csv_input, tmp_path, capsys):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    out = tmp_path / "out"
+    assert run(model, csv_input, out, "--chunk-size", "300") == 0
+    config = json.loads((model / "tokenizer_config.json").read_text())
+    config["model_max_length"] = 64
+    (model / "tokenizer_config.json").write_text(json.dumps(config))
+    assert run(model, csv_input, out, "--chunk-size", "300") == 1
+    assert "differs in: model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", ["config", "weights"])
+def test_a_corrupt_model_folder_is_one_line_naming_it(tiny_model_dir, csv_input, tmp_path, capsys, damage):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    if damage == "config":
+        (model / "config.json").write_text("{not json")
+    else:
+        weights = model / "model.safetensors"
+        weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    assert run(model, csv_input, tmp_path / "out") == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("error: ")
+    assert f"Could not load the model in {model}" in err and "save the model again" in err

@@ -195,3 +195,98 @@ def test_fine_tune_trains_a_token_classifier_with_padded_labels(
     assert trainer.state.best_metric > 0.9, "a tiny model learns to tag four city names"
     with pytest.raises(ValueError, match="task must be"):
         training.fine_tune("minilm", names, minilm_tokenizer, None, None, p, tmp_path, task="ner")
+
+
+@pytest.mark.parametrize("bad", [5, -1, -100])
+def test_labels_the_model_cannot_learn_are_refused_naming_the_row(
+    tiny_model, minilm_tokenizer, toy_splits, tmp_path, bad
+):
+    """Label 5 of 2 or -1 would fail deep inside torch; -100 would silently skip the row."""
+    enc = training.tokenize_dataset(toy_splits, minilm_tokenizer, max_length=16)
+    labels = list(enc["train"]["labels"])
+    labels[7] = bad
+    broken = (
+        enc["train"]
+        .cast_column("labels", datasets.Value("int64"))
+        .remove_columns("labels")
+        .add_column("labels", labels)
+    )
+    p = profiles.get_profile("smoke", num_epochs=1)
+    with pytest.raises(ValueError) as error:
+        training.make_trainer(tiny_model, minilm_tokenizer, broken, enc["validation"], p, tmp_path)
+    assert "train_dataset's 'labels' column" in str(error.value)
+    assert f"row 7 = {bad}" in str(error.value) and "[0, 2)" in str(error.value)
+
+
+def test_metrics_never_drop_labels_outside_the_range():
+    with pytest.raises(ValueError, match=r"predictions: 1 of 3 values .* row 2 = 3"):
+        metrics.confusion([0, 1, 1], [0, 1, 3], num_labels=2)
+    with pytest.raises(ValueError, match=r"labels: 1 of 2 values .* row 0 = -1"):
+        metrics.per_class_report([-1, 1], [0, 1], ["neg", "pos"])
+
+
+def test_label_maps_refuse_repeated_names():
+    from clflib import data
+
+    with pytest.raises(ValueError, match=r"label names repeat: \['pos'\]"):
+        data.label_maps(["neg", "pos", "pos"])
+
+
+class StopAfterEpochs:
+    """A callback that ends training after ``epochs`` epochs, right after the checkpoint is
+    saved: what a Colab disconnect does to a run, as far as the disk is concerned."""
+
+    def __new__(cls, epochs):
+        from transformers import TrainerCallback
+
+        class Stop(TrainerCallback):
+            def on_save(self, args, state, control, **kwargs):
+                if state.epoch >= epochs:
+                    control.should_training_stop = True
+
+        return Stop()
+
+
+@pytest.mark.slow
+def test_a_resumed_run_ends_where_an_uninterrupted_one_does(
+    tiny_model_dir, minilm_tokenizer, toy_splits, tmp_path
+):
+    """Killed after epoch 1 of 3 and resumed from its checkpoint, a run ends with the same
+    validation metrics and weights as one that never stopped (optimizer, scheduler and RNG
+    state come back from the checkpoint)."""
+    enc = training.tokenize_dataset(toy_splits, minilm_tokenizer, max_length=16)
+    p = profiles.get_profile("smoke", num_epochs=3, learning_rate=3e-3, batch_size=16)
+
+    def run(output, callbacks=(), resume=False):
+        from transformers import AutoModelForSequenceClassification
+
+        trainer = training.make_trainer(
+            AutoModelForSequenceClassification.from_pretrained(tiny_model_dir),
+            minilm_tokenizer,
+            enc["train"],
+            enc["validation"],
+            p,
+            output,
+            compute_metrics=metrics.make_compute_metrics(),
+            early_stopping=False,
+            callbacks=list(callbacks),
+            disable_tqdm=True,
+            load_best_model_at_end=False,
+        )
+        trainer.train(resume_from_checkpoint=resume or None)
+        return trainer
+
+    straight = run(tmp_path / "straight")
+    run(tmp_path / "cut", callbacks=[StopAfterEpochs(1)])
+    checkpoint = sorted((tmp_path / "cut").glob("checkpoint-*"))[-1]
+    assert {"optimizer.pt", "scheduler.pt", "rng_state.pth"} <= {f.name for f in checkpoint.iterdir()}
+    resumed = run(tmp_path / "cut", resume=True)
+    assert resumed.state.global_step == straight.state.global_step
+    final = [resumed.evaluate(), straight.evaluate()]
+    assert final[0]["eval_f1"] == pytest.approx(final[1]["eval_f1"], abs=1e-6)
+    assert final[0]["eval_loss"] == pytest.approx(final[1]["eval_loss"], rel=1e-4)
+    difference = max(
+        (a - b).abs().max().item()
+        for a, b in zip(resumed.model.state_dict().values(), straight.model.state_dict().values())
+    )
+    assert difference < 1e-4, f"weights differ by {difference} after resuming"

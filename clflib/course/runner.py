@@ -27,7 +27,16 @@ from clflib.course import BRANCH, REPOSITORY, RUNS_DIR
 from clflib.course.lessons import LESSONS, Lesson, get_lesson
 from clflib.course.reporting import read_metrics
 
-__all__ = ["colab_url", "readme_table", "LessonRun", "run_lesson", "run_and_verify", "format_runs", "main"]
+__all__ = [
+    "describe_dead_kernel",
+    "colab_url",
+    "readme_table",
+    "LessonRun",
+    "run_lesson",
+    "run_and_verify",
+    "format_runs",
+    "main",
+]
 
 
 def colab_url(lesson: Lesson) -> str:
@@ -78,6 +87,42 @@ class LessonRun:
         return "claims not met: " + "; ".join(self.failed_claims)
 
 
+def describe_dead_kernel(executed: str | Path) -> str:
+    """Which cell was running when the kernel died, and its last output; fixes the executed
+    copy, where papermill marks the cells that never ran as completed.
+
+    The last cell papermill started is the one that was running: it is marked failed, and the
+    cells after it pending, so the copy reads as what happened.
+    """
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    started = [
+        i for i, cell in enumerate(code) if cell.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
+    if not started:
+        return "it died before the first cell started"
+    running = code[started[-1]]
+    running.metadata["papermill"].update(status="failed", exception=True)
+    for cell in code[started[-1] + 1 :]:
+        cell.metadata.setdefault("papermill", {})["status"] = "pending"
+    nbformat.write(nb, executed)
+    lines = [line for line in running.source.splitlines() if line.strip()]
+    texts = [
+        "".join(output.get("text", ""))
+        for output in running.get("outputs", [])
+        if output.get("output_type") == "stream"
+    ]
+    last = " ".join("".join(texts).strip().splitlines()[-1:]) or "(nothing)"
+    return (
+        f"code cell {started[-1] + 1} of {len(code)} was running ({lines[0][:80] if lines else 'empty'!r}); "
+        f"its last output: {last[:200]!r}; the {len(code) - started[-1] - 1} cell(s) after it never ran. "
+        "A kernel dies from running out of memory (lower the batch size or the data), a crash in "
+        "native code, or os._exit()."
+    )
+
+
 def run_lesson(
     notebook: str | Path,
     output_dir: str | Path,
@@ -116,6 +161,8 @@ def run_lesson(
         )
     except Exception as exc:  # papermill's execution errors, timeouts, dead kernels
         error = f"{type(exc).__name__}: {exc}".strip()
+        if type(exc).__name__ == "DeadKernelError" and executed.is_file():
+            error += ": " + describe_dead_kernel(executed)
         error = error[:2000] + f"\n(executed copy kept at {executed})"
     seconds = time.perf_counter() - started
     metrics = read_metrics(metrics_path) if metrics_path.is_file() and not error else {}

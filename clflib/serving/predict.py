@@ -90,10 +90,10 @@ def input_format(path: str | Path) -> str:
     )
 
 
-def input_columns(path: str | Path, fmt: str) -> list[str] | None:
+def input_columns(path: str | Path, fmt: str, encoding: str = "utf-8") -> list[str] | None:
     """The column names, read cheaply (None for JSON Lines, known after the first chunk)."""
     if fmt in ("csv", "tsv"):
-        return list(pd.read_csv(path, sep="\t" if fmt == "tsv" else ",", nrows=0).columns)
+        return list(pd.read_csv(path, sep="\t" if fmt == "tsv" else ",", nrows=0, encoding=encoding).columns)
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -133,7 +133,11 @@ def rechunk(frames: Iterator[pd.DataFrame], size: int) -> Iterator[pd.DataFrame]
 
 
 def read_chunks(
-    path: str | Path, fmt: str, chunk_size: int, columns: Sequence[str] | None = None
+    path: str | Path,
+    fmt: str,
+    chunk_size: int,
+    columns: Sequence[str] | None = None,
+    encoding: str = "utf-8",
 ) -> Iterator[pd.DataFrame]:
     """The file as DataFrames of ``chunk_size`` rows, read lazily (one chunk in memory).
 
@@ -149,10 +153,17 @@ def read_chunks(
             dtype=str,
             keep_default_na=False,
             na_values=[""],
+            encoding=encoding,
         )
     elif fmt == "jsonl":
         frames = pd.read_json(
-            path, lines=True, chunksize=chunk_size, dtype=False, convert_dates=False, keep_default_dates=False
+            path,
+            lines=True,
+            chunksize=chunk_size,
+            dtype=False,
+            convert_dates=False,
+            keep_default_dates=False,
+            encoding=encoding,
         )
     else:
         import pyarrow.parquet as pq
@@ -162,6 +173,38 @@ def read_chunks(
         )
         frames = (batch.to_pandas() for batch in batches)
     yield from rechunk(iter(frames), chunk_size)
+
+
+def _texts_as_stored(frame: pd.DataFrame, text_column: str) -> pd.DataFrame:
+    """The frame with its text column as strings (missing values kept missing), so a row whose
+    "text" is a number (JSON Lines allows it) is stored as the text it was read as; it has already
+    got its reason in ``pred_error``.
+
+    >>> _texts_as_stored(pd.DataFrame({"text": ["hi", 42, None]}), "text")["text"].tolist()
+    ['hi', '42', None]
+    """
+    if text_column not in frame.columns:
+        return frame
+    values = frame[text_column]
+    missing = values.isna()
+    stored = values.where(missing, values.map(lambda v: v if isinstance(v, str) else str(v)))
+    return frame.assign(**{text_column: stored})
+
+
+def _decode_error(path: Path, encoding: str, error: UnicodeDecodeError) -> ValueError:
+    return ValueError(
+        f"INPUT {path} is not {encoding} text (byte {error.object[error.start : error.start + 1]!r} "
+        f"in the bytes read at offset {error.start}): give its encoding with --encoding, e.g. "
+        "--encoding cp1252 or --encoding latin-1, or convert it to UTF-8 first."
+    )
+
+
+def _decoded(frames: Iterator[pd.DataFrame], path: Path, encoding: str) -> Iterator[pd.DataFrame]:
+    """``frames``, with a decoding failure turned into an error naming the file and the fix."""
+    try:
+        yield from frames
+    except UnicodeDecodeError as error:
+        raise _decode_error(path, encoding, error) from None
 
 
 def write_atomically(path: Path, write) -> None:
@@ -185,13 +228,20 @@ def _file_identity(path: Path) -> dict[str, Any]:
 def _model_identity(directory: Path) -> dict[str, Any]:
     """The model folder: its path, its config's hash and its weight files' sizes and times."""
     config = (directory / "config.json").read_bytes()
+    from clflib.models import TOKENIZER_FILES
+
     weights = sorted(
         p for p in directory.iterdir() if p.suffix in (".safetensors", ".bin") or p.name == "thresholds.json"
+    )
+    # the tokenizer turns text into ids: a changed tokenizer is another model set-up
+    tokenizer = sorted(
+        p for p in directory.iterdir() if p.name in (*TOKENIZER_FILES, "special_tokens_map.json")
     )
     return {
         "path": str(directory.resolve()),
         "config_sha256": hashlib.sha256(config).hexdigest(),
         "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in weights},
+        "tokenizer_sha256": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in tokenizer},
     }
 
 
@@ -292,6 +342,7 @@ def predict_file(
     restart: bool = False,
     show_progress: bool = True,
     predictor=None,
+    encoding: str = "utf-8",
     **predictor_options: Any,
 ) -> dict:
     """Predict every row of ``input_path`` into the folder ``output``; resumable (see above).
@@ -312,7 +363,15 @@ def predict_file(
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive number of rows, got {chunk_size!r}.")
     fmt = input_format(input_path)
-    columns = input_columns(input_path, fmt)
+    if input_path.stat().st_size == 0:
+        raise ValueError(
+            f"INPUT {input_path} is empty (0 bytes): nothing to predict. A {fmt} file needs "
+            + ("a header row naming the text column." if fmt in ("csv", "tsv") else "at least one row.")
+        )
+    try:
+        columns = input_columns(input_path, fmt, encoding)
+    except UnicodeDecodeError as error:
+        raise _decode_error(input_path, encoding, error) from None
     kept = list(keep_columns) if keep_columns is not None else None
 
     def check_columns(names: list[str]) -> list[str]:
@@ -348,6 +407,7 @@ def predict_file(
         "chunk_size": chunk_size,
         "prefix": prefix,
         "invalid": invalid,
+        "encoding": encoding,
         "predictor": options,
     }
     progress = _prepare_output(output, settings, restart)
@@ -377,7 +437,9 @@ def predict_file(
     )
     schema = None
     try:
-        for index, chunk in enumerate(read_chunks(input_path, fmt, chunk_size, read)):
+        for index, chunk in enumerate(
+            _decoded(read_chunks(input_path, fmt, chunk_size, read, encoding), input_path, encoding)
+        ):
             if fmt == "jsonl":  # JSON Lines: the first chunk's keys are the columns
                 read = read or check_columns(list(chunk.columns))
                 chunk = chunk.reindex(columns=read)
@@ -392,7 +454,7 @@ def predict_file(
                 schema = pa.schema(
                     [
                         pa.field("row", pa.int64()),
-                        *_input_schema(chunk, output, progress, chunk_kept),
+                        *_input_schema(_texts_as_stored(chunk, text_column), output, progress, chunk_kept),
                         *predictor.output_schema(prefix, with_error=invalid == "null"),
                     ]
                 )
@@ -407,6 +469,7 @@ def predict_file(
                     f"{first_row + len(chunk) - 1}; items count from {first_row}): "
                     f"{error}"
                 ) from error
+            framed = _texts_as_stored(framed, text_column)
             framed.insert(0, "row", np.arange(first_row, first_row + len(chunk), dtype=np.int64))
             bad_rows = int(framed[f"{prefix}error"].notna().sum()) if invalid == "null" else 0
             try:
@@ -490,6 +553,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--prefix", default="pred_", help="prefix of the prediction columns")
     parser.add_argument(
+        "--encoding", default="utf-8", help="text encoding of a CSV/TSV/JSON Lines INPUT (utf-8)"
+    )
+    parser.add_argument(
         "--restart",
         action="store_true",
         help="discard the chunks of an earlier run into OUTPUT and start over",
@@ -516,6 +582,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             invalid=args.invalid,
             restart=args.restart,
             show_progress=not args.no_progress,
+            encoding=args.encoding,
             backend=args.backend,
             batch_size=args.batch_size,
             max_length=args.max_length,
@@ -525,7 +592,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except KeyboardInterrupt:
         return 130
-    except (FileNotFoundError, FileExistsError, KeyError, ValueError, TypeError) as error:
+    except (OSError, KeyError, ValueError, TypeError) as error:  # OSError: FileNotFoundError too
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
         return 1

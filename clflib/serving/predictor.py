@@ -242,7 +242,7 @@ class Predictor:
         ``device``, ``precision``, ``num_threads``, ``temperature``). The ONNX backend exports to
         ``directory/onnx`` the first time, unless ``onnx_folder`` says elsewhere.
         """
-        from transformers import AutoConfig, AutoModelForTokenClassification
+        from transformers import AutoConfig
 
         from clflib import inference, models
 
@@ -255,9 +255,17 @@ class Predictor:
             )
         if options.get("backend") == "onnx":
             options.setdefault("onnx_folder", directory / "onnx")
-        if detect_task(AutoConfig.from_pretrained(directory)) == "token_classification":
-            model = AutoModelForTokenClassification.from_pretrained(directory)
-            return cls(model, models.load_tokenizer(str(directory)), None, **options)
+        try:
+            config = AutoConfig.from_pretrained(directory)
+        except models._load_errors() as error:
+            raise models._explain_load_failure(str(directory), error) from None
+        if detect_task(config) == "token_classification":
+            return cls(
+                models.load_token_classifier(str(directory)),
+                models.load_tokenizer(str(directory)),
+                None,
+                **options,
+            )
         model, tokenizer, thresholds = inference.load_classifier(directory)
         return cls(model, tokenizer, thresholds, **options)
 
