@@ -53,7 +53,8 @@ def test_a_dead_kernel_names_the_cell_that_was_running(tmp_path):
     path = tmp_path / "dies.ipynb"
     cells = [
         new_code_cell('METRICS_PATH = "m.json"', metadata={"tags": ["parameters"]}),
-        new_code_cell("print('loading the data', flush=True)\nimport os\nos._exit(1)"),
+        # the pause lets the output reach the runner before the kernel dies, even on a busy machine
+        new_code_cell("print('loading the data', flush=True)\nimport os, time\ntime.sleep(2)\nos._exit(1)"),
         new_code_cell("print('never runs')"),
     ]
     nbformat.write(new_notebook(cells=cells, metadata=KERNEL_META), path)
