@@ -621,10 +621,11 @@ LESSON_07 = Lesson(
             "clinc150_setfit_real_macro_f1": 0.55,
         }
     ),
-    # smoke measured (inbox, minilm-l2, lesson 05's smoke NLI model at chance; 61 s): SetFit on
-    # template sentences 0.617 accuracy, 8 real per class 0.667, embedding similarity 0.400
+    # smoke measured (inbox, 40 test and 20 dev texts, one SetFit epoch, minilm-l2, lesson 05's
+    # smoke NLI model at chance; 48 s): SetFit on template sentences 0.550 accuracy, 8 real per
+    # class 0.675, embedding similarity 0.250 (chance 0.1)
     smoke_floors=_frozen(
-        {"support_inbox_setfit_synthetic_accuracy": 0.4, "support_inbox_embedding_accuracy": 0.25}
+        {"support_inbox_setfit_synthetic_accuracy": 0.4, "support_inbox_embedding_accuracy": 0.2}
     ),
     claims=_claims_07,
     ci_uses=_frozen({"NLI_MODEL_DIR": ("05_nli_sentence_pairs", "model")}),
