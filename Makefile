@@ -72,20 +72,26 @@ exercises: setup
 exercises-check: setup
 	$(PY) -m clflib.course.exercises build --check
 
-# Grade a folder of submitted notebooks into a CSV gradebook, with otter run and no Docker:
+# Grade a folder of submitted notebooks into a CSV gradebook: each notebook runs in a bubblewrap
+# sandbox (apt-get install bubblewrap), the tests run outside it. No Docker needed:
 #   make grade EXERCISE=01_binary_sentiment SUBMISSIONS=path/to/folder OUT=gradebook.csv
-# TIMEOUT is per submission, CELL_TIMEOUT per cell (seconds); JOBS grades several at once.
+# TIMEOUT is per submission, CELL_TIMEOUT per cell (seconds); JOBS grades several at once;
+# MEMORY_GIB caps one notebook's memory. Without bubblewrap it refuses; TRUST_SUBMISSIONS=1 grades
+# anyway with every notebook running as you (only for notebooks you trust).
 EXERCISE ?=
 SUBMISSIONS ?=
 OUT ?= gradebook.csv
 TIMEOUT ?= 600
 CELL_TIMEOUT ?= 300
 JOBS ?= 1
+MEMORY_GIB ?= 6
+TRUST_SUBMISSIONS ?=
 grade: setup
 	@test -n "$(EXERCISE)" || { echo "Set EXERCISE (e.g. EXERCISE=01_binary_sentiment or EXERCISE=quiz)"; exit 2; }
 	@test -n "$(SUBMISSIONS)" || { echo "Set SUBMISSIONS to the folder of submitted .ipynb files"; exit 2; }
 	$(PY) -m clflib.course.gradebook grade "$(EXERCISE)" "$(SUBMISSIONS)" --out "$(OUT)" \
-		--timeout $(TIMEOUT) --cell-timeout $(CELL_TIMEOUT) --jobs $(JOBS)
+		--timeout $(TIMEOUT) --cell-timeout $(CELL_TIMEOUT) --jobs $(JOBS) --memory-gib $(MEMORY_GIB) \
+		$(if $(TRUST_SUBMISSIONS),--trust-submissions)
 
 # Benchmarks (see benchmarks/ and the README): ratios measured side by side in one run.
 #   make bench-train                  the classic recipe vs clflib's, rotten_tomatoes (~50 min on 2 cores)

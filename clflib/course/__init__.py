@@ -9,7 +9,9 @@ Learners never need this package; authors and instructors do (see CONTRIBUTING.m
 - :mod:`clflib.course.reporting`: the metrics JSON every lesson writes;
 - :mod:`clflib.course.exercises`: exercise sets built with ``otter assign``;
 - :mod:`clflib.course.gradebook`: ``make grade``, a folder of submissions into a CSV gradebook;
-  :mod:`clflib.course.otter_worker` is the subprocess that runs ``otter run`` on one of them.
+  :mod:`clflib.course.otter_worker` is the subprocess that grades one of them: its cells in the
+  sandbox of :mod:`clflib.course.sandbox`, the tests outside it through :mod:`clflib.course.remote`;
+- :mod:`clflib.course.checks`: helpers for the exercises' tests (own-work checks).
 
 >>> (PROJECT_ROOT / "notebooks").is_dir()
 True

@@ -2,12 +2,14 @@
 
 Course tooling (instructors): ``make grade``.
 
-Every submission is graded by ``otter run`` (otter-grader's grading without Docker: it executes
-the notebook in a fresh Jupyter kernel, then runs the public and hidden tests of the set's
-autograder) in a subprocess of its own, with a private copy of the autograder checked against
-the hash taken before grading began. A submission that crashes, hangs or rewrites the shared
-autograder does not change the others' grades; but its code runs unsandboxed, in the tests'
-process, with the grader's permissions (see ``exercises/README.md``, "Safety"):
+Every submission is graded in a subprocess of its own (:mod:`clflib.course.otter_worker`): its
+cells run in a fresh Jupyter kernel inside a bubblewrap sandbox (:mod:`clflib.course.sandbox`:
+no network, a read-only view without the solutions and hidden tests, an unprivileged user,
+limits on memory, processes and CPU), and then the set's public and hidden tests run in the
+worker, outside the kernel, seeing the notebook's values only as plain data
+(:mod:`clflib.course.remote`). Each submission gets a private copy of the autograder, checked
+against the hash taken before grading began. So a submission cannot forge its grade or anyone
+else's, read the hidden tests, or leave anything behind (``tests/hostile_submissions/``); and:
 
 - a cell that raises is recorded, the rest of the notebook still runs, and only the questions
   that depend on it lose points;
@@ -63,6 +65,7 @@ from clflib.course.exercises import (
     get_exercise_set,
 )
 from clflib.course.otter_worker import failure_summary, shorten
+from clflib.course.sandbox import DEFAULT_LIMITS, INSTALL_HINT, Limits, sandbox_problem
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -70,6 +73,7 @@ __all__ = [
     "ANSWER_CELL_TAG",
     "SOLUTION_CELL_TAG",
     "ANSWER_PLACEHOLDER",
+    "SandboxUnavailable",
     "SubmissionGrade",
     "format_points",
     "gradebook_columns",
@@ -89,6 +93,10 @@ DEFAULT_CELL_TIMEOUT = 300.0
 ANSWER_CELL_TAG = "otter_answer_cell"  # otter assign tags the cells learners write in
 SOLUTION_CELL_TAG = "otter_assign_solution_cell"  # ... and the solutions in the autograder copy
 ANSWER_PLACEHOLDER = "_Type your answer here, replacing this text._"
+
+
+class SandboxUnavailable(RuntimeError):
+    """This machine cannot make the grading sandbox; the message says how to get it."""
 
 
 @dataclass
@@ -288,8 +296,10 @@ def grade_submission(
     executed_dir: str | Path | None = None,
     threads: int | None = None,
     autograder_sha256: str | None = None,
+    sandboxed: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> SubmissionGrade:
-    """Grade one notebook with ``otter run`` in a subprocess; never raises for a bad submission.
+    """Grade one notebook in a subprocess (see :mod:`clflib.course.otter_worker`); never raises for a bad submission.
 
     Args:
         path: the submitted notebook.
@@ -307,6 +317,10 @@ def grade_submission(
             it once, before the first submission runs). Each submission is graded with a
             private copy of the zip, checked against it, so a submission that rewrites the
             shared zip cannot change anyone else's grade.
+        sandboxed: run the notebook's kernel in the sandbox (:mod:`clflib.course.sandbox`);
+            False grades without one (the tests still run outside the kernel), for trusted
+            notebooks on a machine without bubblewrap.
+        limits: memory, processes and CPU seconds for the notebook's kernel.
     """
     import nbformat
 
@@ -360,6 +374,19 @@ def grade_submission(
         ]
         if cell_timeout is not None:
             command += ["--cell-timeout", str(cell_timeout)]
+        public_tests = exercise.student_dir / "tests"
+        if public_tests.is_dir():
+            command += ["--public-tests", str(public_tests)]
+        if not sandboxed:
+            command.append("--no-sandbox")
+        command += [
+            "--memory-gib",
+            str(limits.memory_gib),
+            "--processes",
+            str(limits.processes),
+            "--cpu-seconds",
+            str(limits.cpu_seconds),
+        ]
         if executed_dir is not None:
             Path(executed_dir).mkdir(parents=True, exist_ok=True)
             flat = Path(grade.submission).with_suffix("").as_posix().replace("/", "__")
@@ -462,15 +489,22 @@ def grade_folder(
     jobs: int = 1,
     executed_dir: str | Path | None = None,
     verbose: bool = False,
+    sandboxed: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[SubmissionGrade]:
     """Grade every notebook in ``folder`` (see :func:`grade_submission`), ``jobs`` at a time.
 
     Without ``autograder_zip`` the set is built (or a cached build reused) under
     ``runs/exercises/``; building grades the solutions first, so a broken environment shows up
-    before any learner is graded.
+    before any learner is graded. Raises :class:`SandboxUnavailable` when ``sandboxed`` and
+    this machine cannot make the sandbox.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}.")
+    if sandboxed:
+        problem = sandbox_problem()
+        if problem is not None:
+            raise SandboxUnavailable(f"Cannot grade untrusted notebooks here: {problem} {INSTALL_HINT}")
     folder = Path(folder)
     submissions = find_submissions(folder)
     if autograder_zip is None:
@@ -490,6 +524,8 @@ def grade_folder(
             executed_dir=executed_dir,
             threads=threads,
             autograder_sha256=autograder_sha256,
+            sandboxed=sandboxed,
+            limits=limits,
         )
         if verbose:
             print(
@@ -562,7 +598,7 @@ def write_gradebook(grades: Sequence[SubmissionGrade], exercise: ExerciseSet, pa
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m clflib.course.gradebook",
-        description="Grade a folder of submitted notebooks with otter run (no Docker) into a CSV gradebook.",
+        description="Grade a folder of submitted notebooks (each in a bubblewrap sandbox, no Docker) into a CSV gradebook.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     grade_cmd = commands.add_parser("grade", help="grade a folder of submissions")
@@ -583,6 +619,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     grade_cmd.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     grade_cmd.add_argument("--executed", help="folder for the executed copies of the notebooks")
+    grade_cmd.add_argument(
+        "--memory-gib",
+        type=float,
+        default=Limits.memory_gib,
+        help="address space one notebook's kernel may use, in GiB (default %(default)g)",
+    )
+    grade_cmd.add_argument(
+        "--trust-submissions",
+        action="store_true",
+        help="grade without the sandbox (no bubblewrap here): every notebook's code then runs with "
+        "your account's permissions, so use it only for notebooks you trust",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -594,6 +642,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"Building {exercise.slug} with otter assign (its solutions are graded first) ...", flush=True
             )
+        if args.trust_submissions:
+            print("Grading WITHOUT the sandbox (--trust-submissions): the notebooks run as you.", flush=True)
+        else:
+            problem = sandbox_problem()
+            if problem is not None:
+                raise SandboxUnavailable(f"Cannot grade untrusted notebooks here: {problem} {INSTALL_HINT}")
         autograder_zip = cached_build(exercise).autograder_zip
         print(f"Grading {len(submissions)} notebooks in {args.submissions} ...", flush=True)
         grades = grade_folder(
@@ -605,8 +659,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=args.jobs,
             executed_dir=args.executed,
             verbose=True,
+            sandboxed=not args.trust_submissions,
+            limits=Limits(memory_gib=args.memory_gib),
         )
-    except (ValueError, FileNotFoundError, ExerciseBuildError) as error:
+    except (ValueError, FileNotFoundError, ExerciseBuildError, SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     out = write_gradebook(grades, exercise, args.out)

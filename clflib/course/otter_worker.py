@@ -1,10 +1,21 @@
-"""The subprocess that grades one staged notebook with ``otter run`` and writes a JSON report.
+"""The subprocess that grades one staged notebook: its cells in a sandbox, the tests outside it.
 
 :func:`clflib.course.gradebook.grade_submission` starts ``python -m clflib.course.otter_worker``
-once per submission, in a scratch folder and a process session of its own, so a submission
-that crashes, hangs or exhausts memory takes only this process down. The report holds each
-question's score, points possible and failure messages, and the errors of the executed cells
-(numbered as cells of the submitted notebook).
+once per submission, in a scratch folder and a process session of its own. The worker
+
+1. starts a Jupyter kernel in the sandbox (:mod:`clflib.course.sandbox`: bubblewrap, an
+   unprivileged user, no network, a read-only view without the solutions and hidden tests,
+   limits on memory, processes and CPU time) with only the set's *public* tests beside it, for
+   the notebook's own ``grader.check`` cells;
+2. runs the submitted cells there, interrupting any that outlasts the per-cell limit;
+3. then runs every test file of the set's autograder (public and hidden, otter's
+   exception-based format) here, in the grader's process, against a
+   :class:`clflib.course.remote.RemoteNamespace`: the tests read the notebook's variables
+   and call its functions across the kernel's channel, and get plain data back. The
+   notebook's code never runs in this process and never sees the tests, so it cannot patch
+   them, read them, or rewrite its score;
+4. writes a JSON report: each question's score, points possible and failure messages, and the
+   errors of the executed cells (numbered as cells of the submitted notebook).
 
 >>> failure_summary("Test case failed\\nAssertionError: q1 is wrong")
 'AssertionError: q1 is wrong'
@@ -13,14 +24,23 @@ question's score, points possible and failure messages, and the errors of the ex
 from __future__ import annotations
 
 import argparse
+import ast
 import json
+import os
 import re
+import resource
+import shutil
 import sys
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["grade_one", "failure_summary", "shorten", "main"]
+from clflib.course.remote import RemoteNamespace
+from clflib.course.sandbox import DEFAULT_LIMITS, Limits, kernel_command, prepare_scratch
 
+__all__ = ["WORKER_MEMORY_GIB", "grade_one", "failure_summary", "shorten", "main"]
+
+WORKER_MEMORY_GIB = 10  # address space of this process (torch alone takes about 3 GiB of it)
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
 _MAX_MESSAGE = 160
 
@@ -49,46 +69,16 @@ def failure_summary(message: str) -> str:
     return shorten(lines[-1] if lines else "failed")
 
 
-def _limit_cell_time(seconds: float) -> None:
-    """Make otter's notebook executor interrupt any cell that runs longer than ``seconds``.
-
-    otter run builds the executor's traitlets Config inside ``otter.execute.grade_notebook``;
-    a Config that starts with the nbclient settings ``timeout`` and ``interrupt_on_timeout``
-    turns a hung cell into a KeyboardInterrupt in that cell, and execution goes on.
-    """
-    import otter.execute
-    from traitlets.config import Config
-
-    if getattr(otter.execute, "Config", None) is not Config:
-        raise RuntimeError(
-            "otter.execute no longer builds its executor from traitlets' Config; "
-            "the per-cell time limit needs updating for this otter-grader version."
-        )
-
-    class ConfigWithCellTimeout(Config):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.ExecutePreprocessor.timeout = int(max(1, round(seconds)))
-            self.ExecutePreprocessor.interrupt_on_timeout = True
-
-    otter.execute.Config = ConfigWithCellTimeout
-
-
 def _cell_numbers(submitted, executed) -> list[dict]:
     """Errors in the executed notebook, numbered as cells of the submitted one (1-based)."""
-    by_id = {cell.get("id"): i + 1 for i, cell in enumerate(submitted.cells) if cell.get("id")}
-    by_source: dict[str, int] = {}
-    for i, cell in enumerate(submitted.cells):
-        by_source.setdefault(cell.source, i + 1)
     errors = []
-    for cell in executed.cells:
+    for index, cell in enumerate(executed.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue
-            number = by_id.get(cell.get("id")) or by_source.get(cell.source)
             errors.append(
                 {
-                    "cell": number if number else "(grader)",
+                    "cell": index + 1 if index < len(submitted.cells) else "(grader)",
                     "ename": output.get("ename", "Error"),
                     "evalue": shorten(output.get("evalue", "")),
                 }
@@ -96,55 +86,176 @@ def _cell_numbers(submitted, executed) -> list[dict]:
     return errors
 
 
+def _start_kernel(work: Path, hide: Path, sandboxed: bool, limits: Limits):
+    """A kernel whose only writable folder is ``work``, over Unix sockets inside it."""
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpec
+
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    argv = kernel_command(argv, work, hide=[hide], limits=limits, sandboxed=sandboxed)
+    manager = KernelManager(transport="ipc", ip=str(work / ".kernel"))
+    manager.connection_file = str(work / ".kernel.json")
+    manager.write_connection_file()
+    os.chmod(manager.connection_file, 0o644)  # the kernel may run as nobody
+    manager._kernel_spec = KernelSpec(
+        argv=argv, display_name="submission", language="python", interrupt_mode="message"
+    )
+    prepare_scratch(work)
+    manager.start_kernel(cwd=str(work))
+    return manager
+
+
+def _sender(client, manager, timeout: float):
+    """A function that sends one request to the kernel's :func:`clflib.course.remote.serve`."""
+
+    def send(request: dict) -> str:
+        code = (
+            "__clflib_reply = __import__('clflib.course.remote', fromlist=['serve'])"
+            f".serve({json.dumps(json.dumps(request))})"
+        )
+        try:
+            reply = client.execute_interactive(
+                code,
+                store_history=False,
+                user_expressions={"reply": "__clflib_reply"},
+                timeout=timeout,
+                output_hook=lambda message: None,
+            )
+        except TimeoutError:
+            manager.interrupt_kernel()
+            raise TimeoutError(
+                f"the notebook's code took longer than {timeout:g} s to answer a test"
+            ) from None
+        content = reply.get("content", {})
+        answer = content.get("user_expressions", {}).get("reply", {})
+        if content.get("status") != "ok" or answer.get("status") != "ok":
+            raise RuntimeError(
+                f"the kernel did not answer: {shorten(content.get('evalue') or answer.get('evalue') or '')}"
+            )
+        text = ast.literal_eval(answer.get("data", {}).get("text/plain", "''"))
+        if not isinstance(text, str):
+            raise ValueError("the kernel's answer is not text")
+        return text
+
+    return send
+
+
+def _run_tests(test_dir: Path, namespace) -> dict:
+    from otter.test_files import ExceptionTestFile
+
+    questions = {}
+    for path in sorted(test_dir.glob("*.py")):
+        test_file = ExceptionTestFile.from_file(str(path))
+        test_file.run(namespace)
+        questions[test_file.name] = {
+            "score": float(test_file.score),
+            "possible": float(test_file.possible),
+            "failures": [failure_summary(r.message) for r in test_file.test_case_results if not r.passed],
+        }
+    return questions
+
+
 def grade_one(
-    submission: str, autograder: str, report: str, cell_timeout: float | None, executed: str | None
+    submission: str,
+    autograder: str,
+    report: str,
+    cell_timeout: float | None,
+    executed: str | None,
+    public_tests: str | None = None,
+    sandboxed: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> None:
-    """Grade one staged notebook with otter run and write a JSON report (the subprocess side)."""
+    """Grade one staged notebook (the subprocess side; see the module's docstring)."""
     import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
 
+    scratch = Path(report).resolve().parent
+    work, tests = scratch / "work", scratch / "autograder-tests"
     result: dict = {}
+    manager = None
     try:
-        if cell_timeout:
-            _limit_cell_time(cell_timeout)
-        import otter.run
-
-        results = otter.run.main(submission, autograder=autograder, output_dir=None, no_logo=True)
-        if results.has_catastrophic_failure():
-            result["error"] = f"otter could not read the results: {results.catastrophic_error}"
-        else:
-            result["questions"] = {
-                name: {
-                    "score": float(results.get_result(name).score),
-                    "possible": float(results.get_result(name).possible),
-                    "failures": [
-                        failure_summary(r.message)
-                        for r in results.get_result(name).test_case_results
-                        if not r.passed
-                    ],
-                }
-                for name in results.test_files
-            }
-        if results.notebook is not None:
-            result["cell_errors"] = _cell_numbers(nbformat.read(submission, as_version=4), results.notebook)
-            if executed:
-                nbformat.write(results.notebook, executed)
-    except Exception as error:  # a wrong set, a notebook otter cannot execute, ...
+        with zipfile.ZipFile(autograder) as archive:
+            names = [n for n in archive.namelist() if n.startswith("tests/") and n.endswith(".py")]
+            if not names:
+                raise ValueError(f"{autograder} holds no tests/*.py")
+            archive.extractall(tests, members=names)
+        work.mkdir(exist_ok=True)
+        if public_tests:
+            shutil.copytree(public_tests, work / "tests")
+        submitted = nbformat.read(submission, as_version=4)
+        nb = nbformat.read(submission, as_version=4)
+        manager = _start_kernel(work, scratch, sandboxed, limits)
+        runner = NotebookClient(
+            nb,
+            km=manager,
+            timeout=int(cell_timeout) if cell_timeout else None,
+            interrupt_on_timeout=True,
+            allow_errors=True,
+            resources={"metadata": {"path": str(work)}},
+        )
+        with runner.setup_kernel():
+            try:
+                for index, cell in enumerate(nb.cells):
+                    runner.execute_cell(cell, index)
+            except DeadKernelError:
+                result["error"] = (
+                    "the notebook's kernel died (out of memory, a process limit, or the notebook ended "
+                    f"it) in cell {index + 1}"
+                )
+            if "error" not in result:
+                client = manager.blocking_client()
+                client.start_channels()
+                try:
+                    send = _sender(client, manager, cell_timeout or 600.0)
+                    result["questions"] = _run_tests(tests / "tests", RemoteNamespace(send))
+                finally:
+                    client.stop_channels()
+        result["cell_errors"] = _cell_numbers(submitted, nb)
+        if executed:
+            nbformat.write(nb, executed)
+    except Exception as error:  # a notebook the kernel cannot run, a broken autograder, ...
         result["error"] = f"{type(error).__name__}: {error}"
+    finally:
+        if manager is not None:
+            try:
+                manager.shutdown_kernel(now=True)
+            except Exception:  # a kernel that never started or already died: kill what is left
+                if manager.provisioner is not None and manager.provisioner.process is not None:
+                    manager.provisioner.process.kill()
     Path(report).write_text(json.dumps(result, indent=1))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m clflib.course.otter_worker",
-        description="(internal) grade one staged notebook with otter run; make grade starts this",
+        description="(internal) grade one staged notebook; make grade starts this",
     )
     parser.add_argument("submission")
     parser.add_argument("--autograder", required=True)
     parser.add_argument("--report", required=True)
     parser.add_argument("--cell-timeout", type=float)
     parser.add_argument("--executed")
+    parser.add_argument("--public-tests")
+    parser.add_argument("--no-sandbox", action="store_true")
+    parser.add_argument("--memory-gib", type=float, default=Limits.memory_gib)
+    parser.add_argument("--processes", type=int, default=Limits.processes)
+    parser.add_argument("--cpu-seconds", type=int, default=Limits.cpu_seconds)
     args = parser.parse_args(argv)
-    grade_one(args.submission, args.autograder, args.report, args.cell_timeout, args.executed)
+    limits = Limits(args.memory_gib, args.processes, args.cpu_seconds)
+    # this process holds the kernel's outputs and answers: a flood of them ends here, not the machine
+    cap = int(WORKER_MEMORY_GIB * 1024**3)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    grade_one(
+        args.submission,
+        args.autograder,
+        args.report,
+        args.cell_timeout,
+        args.executed,
+        public_tests=args.public_tests,
+        sandboxed=not args.no_sandbox,
+        limits=limits,
+    )
     return 0
 
 
