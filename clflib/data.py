@@ -5,8 +5,10 @@ Taught in lesson 01; every lesson loads its data here.
 Where a dataset comes from, in order:
 
 1. ``support_inbox`` always comes from the project's own ``data/support_inbox/``.
-2. The folder named by the environment variable ``CLFLIB_DATA_DIR`` (``make`` and CI point it at
-   ``../shared/datasets``), holding Parquet files in the Hub twin's schema.
+2. The folder named by the environment variable ``CLFLIB_DATA_DIR``, else ``../shared/datasets``
+   beside the project (where the course keeps them, so ``jupyter lab`` and
+   ``python -m clflib.course`` find them without ``make``), holding Parquet files in the Hub
+   twin's schema.
 3. The Hub twin, when the Hub is reachable (Colab).
 
 :func:`load_lesson_dataset` adds the lesson rules: the smoke profile always uses the support
@@ -32,10 +34,13 @@ __all__ = [
     "SPLITS",
     "PROJECT_DATA",
     "SUPPORT_INBOX_DIR",
+    "SHARED_DATA_BESIDE",
     "NLI_LABELS",
     "DatasetSpec",
     "REGISTRY",
     "DatasetUnavailable",
+    "CLINC150_DOMAINS",
+    "clinc150_with_domains",
     "data_dir",
     "get_spec",
     "load_dataset",
@@ -56,6 +61,7 @@ DATA_DIR_VARIABLE = "CLFLIB_DATA_DIR"
 SPLITS = ("train", "validation", "test")
 PROJECT_DATA = Path(__file__).resolve().parent.parent / "data"
 SUPPORT_INBOX_DIR = PROJECT_DATA / "support_inbox"
+SHARED_DATA_BESIDE = PROJECT_DATA.parent.parent / "shared" / "datasets"  # ../shared/datasets
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,54 @@ class DatasetSpec:
 
     def local_folder(self, root: Path, config: str | None) -> Path:
         return root / self.name / config if config else root / self.name
+
+
+CLINC150_DOMAINS = PROJECT_DATA / "clinc150_domains.json"
+
+
+def clinc150_with_domains(hub):
+    """clinc/clinc_oos from the Hub laid out as the course's copy: a ``domain`` column added.
+
+    The Hub twin has no domain column; lessons 02 and 07 use one. Each intent's domain comes
+    from ``data/clinc150_domains.json`` (the dataset's own domains.json); intents and domains are
+    numbered as in the course's copy (alphabetical, ``oos`` last), whatever the Hub's order.
+    """
+    import datasets
+
+    table = json.loads(CLINC150_DOMAINS.read_text(encoding="utf-8"))["domains"]
+    domain_of = {intent: domain for domain, intents in table.items() for intent in intents}
+    intents = sorted(i for i in domain_of if i != "oos") + ["oos"]
+    domains = sorted(d for d in table if d != "oos") + ["oos"]
+    intent_id = {name: i for i, name in enumerate(intents)}
+    domain_id = {name: i for i, name in enumerate(domains)}
+    features = datasets.Features(
+        {
+            "text": datasets.Value("string"),
+            "intent": datasets.ClassLabel(names=intents),
+            "domain": datasets.ClassLabel(names=domains),
+        }
+    )
+
+    def convert(split):
+        names = split.features["intent"].names
+        unknown = sorted(set(names) - set(domain_of))
+        if unknown:
+            raise DatasetUnavailable(
+                f"clinc150 from the Hub has intents that {CLINC150_DOMAINS.name} does not list: "
+                f"{unknown[:5]}; update that file from the dataset's domains.json."
+            )
+
+        def rows(batch):
+            named = [names[i] for i in batch["intent"]]
+            return {
+                "text": batch["text"],
+                "intent": [intent_id[n] for n in named],
+                "domain": [domain_id[domain_of[n]] for n in named],
+            }
+
+        return split.map(rows, batched=True, features=features, remove_columns=split.column_names)
+
+    return datasets.DatasetDict({name: convert(split) for name, split in hub.items()})
 
 
 def _snli_course_splits(hub):
@@ -113,6 +167,7 @@ REGISTRY: dict[str, DatasetSpec] = {
             "intent",
             "Larson et al. 2019",
             "CC-BY-3.0",
+            clinc150_with_domains,
         ),
         DatasetSpec(
             "go_emotions",
@@ -169,12 +224,14 @@ class DatasetUnavailable(RuntimeError):
 
 
 def data_dir() -> Path | None:
-    """The folder of real datasets named by CLFLIB_DATA_DIR, or None when unset or missing."""
+    """The folder of real datasets: ``$CLFLIB_DATA_DIR``, else ``../shared/datasets`` beside the
+    project; None when neither is a folder (a set variable that names no folder counts as
+    missing, it does not fall through to the folder beside the project)."""
     value = os.environ.get(DATA_DIR_VARIABLE, "").strip()
-    if not value:
-        return None
-    path = Path(value).expanduser()
-    return path if path.is_dir() else None
+    if value:
+        path = Path(value).expanduser()
+        return path if path.is_dir() else None
+    return SHARED_DATA_BESIDE if SHARED_DATA_BESIDE.is_dir() else None
 
 
 def get_spec(name: str) -> DatasetSpec:
@@ -216,7 +273,9 @@ def load_dataset(name: str, config: str | None = None):
             return datasets.load_dataset("parquet", data_files=files)
         tried.append(f"no Parquet files in {folder}")
     else:
-        tried.append(f"the environment variable {DATA_DIR_VARIABLE} is unset or not a folder")
+        tried.append(
+            f"{DATA_DIR_VARIABLE} is unset or not a folder, and there is no {SHARED_DATA_BESIDE}"
+        )
     from clflib.environment import offline_mode_is_set
 
     if offline_mode_is_set():

@@ -64,8 +64,12 @@ def real_data_dir() -> Path:
 
 
 @pytest.fixture()
-def no_data_dir(monkeypatch):
+def no_data_dir(monkeypatch, tmp_path):
+    """Neither CLFLIB_DATA_DIR nor ../shared/datasets beside the project."""
+    from clflib import data
+
     monkeypatch.delenv("CLFLIB_DATA_DIR", raising=False)
+    monkeypatch.setattr(data, "SHARED_DATA_BESIDE", tmp_path / "no-shared-datasets")
 
 
 def _tiny_bert_config(tokenizer, names, **extra):
@@ -241,3 +245,24 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"{slug:<32} smoke {cells[0]}   CI budget {cells[1]}   together {total:6.1f}"
         )
+
+
+@pytest.fixture(scope="session")
+def assert_colab_block_is_rerunnable():
+    """A check of a notebook's first cell: in Colab it clones once (a rerun must not fail on
+    git), fails readably when the clone failed, and turns the widget manager on."""
+
+    from clflib.course import REPOSITORY
+
+    def check(source: str) -> None:
+        assert f"https://github.com/{REPOSITORY}" in source, "clone the repository the course names (REPOSITORY)"
+        lines = source.splitlines()
+        clone = next(i for i, line in enumerate(lines) if "git clone" in line)
+        assert 'if not os.path.isdir("/content/course"):' in lines[clone - 1], (
+            "guard the clone: a rerun prints git's fatal"
+        )
+        assert "raise RuntimeError(" in source and "Could not fetch the course" in source
+        assert "output.enable_custom_widget_manager()" in source, "progress bars need Colab's widget manager"
+
+    return check
+

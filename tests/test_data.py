@@ -29,6 +29,17 @@ def test_loads_parquet_from_the_data_dir_with_class_labels(fake_data_dir):
     assert data.label_names(ds["train"], "label") == ["neg", "pos"]
 
 
+def test_the_shared_folder_beside_the_project_is_found_without_the_variable(fake_data_dir, monkeypatch):
+    # jupyter lab and python -m clflib.course run without make, so without CLFLIB_DATA_DIR
+    monkeypatch.delenv("CLFLIB_DATA_DIR")
+    monkeypatch.setattr(data, "SHARED_DATA_BESIDE", fake_data_dir)
+    assert data.data_dir() == fake_data_dir
+    assert len(data.load_dataset("rotten_tomatoes")["train"]) == 8
+    # a variable that names no folder is a mistake to report, not a reason to look elsewhere
+    monkeypatch.setenv("CLFLIB_DATA_DIR", str(fake_data_dir / "typo"))
+    assert data.data_dir() is None
+
+
 def test_missing_dataset_says_what_was_tried(no_data_dir):
     with pytest.raises(data.DatasetUnavailable) as error:
         data.load_dataset("go_emotions")
@@ -168,3 +179,35 @@ def test_snli_from_the_hub_is_laid_out_as_the_local_copy():
     assert course["train"]["premise"][0] == "p100", "SNLI's dev split is the course's training split"
     assert course["validation"]["premise"] == ["p200", "p201", "p202", "p203"]
     assert course["test"]["premise"][-1] == "p207"
+
+
+def test_clinc150_from_the_hub_gets_the_domains_of_the_course_copy(real_data_dir):
+    """The Hub's clinc/clinc_oos has no domain column and its own intent order: rebuilt here."""
+    course = data.load_dataset("clinc150", "imbalanced")
+    names = data.label_names(course["train"], "intent")
+    hub_order = sorted(names, key=lambda n: (len(n), n[::-1]))  # any order other than the course's
+    hub_features = datasets.Features(
+        {"text": datasets.Value("string"), "intent": datasets.ClassLabel(names=hub_order)}
+    )
+    hub = datasets.DatasetDict(
+        {
+            split: datasets.Dataset.from_dict(
+                {"text": rows["text"], "intent": [hub_order.index(names[i]) for i in rows["intent"]]},
+                features=hub_features,
+            )
+            for split, rows in ((s, course[s].select(range(300)).to_dict()) for s in ("train", "test"))
+        }
+    )
+    rebuilt = data.clinc150_with_domains(hub)
+    for split in ("train", "test"):
+        expected = course[split].select(range(300))
+        assert rebuilt[split].features == expected.features
+        assert rebuilt[split]["domain"] == expected["domain"] and rebuilt[split]["intent"] == expected["intent"]
+    assert data.get_spec("clinc150").from_hub_splits is data.clinc150_with_domains
+
+
+def test_clinc150_hub_intents_missing_from_the_domain_table_are_named():
+    features = datasets.Features({"text": datasets.Value("string"), "intent": datasets.ClassLabel(names=["teleport"])})
+    hub = datasets.DatasetDict(train=datasets.Dataset.from_dict({"text": ["beam me up"], "intent": [0]}, features=features))
+    with pytest.raises(data.DatasetUnavailable, match="teleport"):
+        data.clinc150_with_domains(hub)

@@ -76,11 +76,12 @@ def test_master_is_committed_clean(exercise):
 
 
 @pytest.mark.parametrize("exercise", SETS, ids=IDS)
-def test_first_code_cell_works_in_colab_and_jupyterlab(exercise):
+def test_first_code_cell_works_in_colab_and_jupyterlab(exercise, assert_colab_block_is_rerunnable):
     first = code_cells(read(exercise.master))[0].source
     assert '"google.colab" in sys.modules' in first
     assert f"https://github.com/{REPOSITORY}" in first, "clone the repository the course names"
     assert "otter-grader==7.0.0" in first, "install the otter-grader the course pins"
+    assert_colab_block_is_rerunnable(first)
     student_folder = f"/content/course/exercises/{exercise.slug}/student"
     assert f'os.chdir("{student_folder}")' in first, "Colab must run where the tests are"
     assert 'grader = otter.Notebook(tests_dir="tests")' in first

@@ -40,9 +40,10 @@ def test_no_outputs_and_kernel_metadata(notebook):
     nbformat.validate(notebook)
 
 
-def test_first_code_cell_installs_only_in_colab_then_calls_setup(notebook):
+def test_first_code_cell_installs_only_in_colab_then_calls_setup(notebook, assert_colab_block_is_rerunnable):
     first = next(c for c in notebook.cells if c.cell_type == "code")
     assert '"google.colab" in sys.modules' in first.source and "clflib.setup(" in first.source
+    assert_colab_block_is_rerunnable(first.source)
     assert notebook.cells.index(first) < notebook.cells.index(parameter_cells(notebook)[0])
 
 
@@ -53,3 +54,4 @@ def test_never_calls_the_hub_only_helpers(notebook):
     assert not re.search(r"Trainer\((?:[^()]|\([^()]*\))*\btokenizer=", source), (
         "Trainer(tokenizer=) is gone: processing_class="
     )
+

@@ -28,6 +28,8 @@ from clflib.course.lessons import LESSONS, Lesson, get_lesson
 from clflib.course.reporting import read_metrics
 
 __all__ = [
+    "CELL_TIMEOUTS",
+    "cell_timeout",
     "describe_dead_kernel",
     "colab_url",
     "readme_table",
@@ -37,6 +39,24 @@ __all__ = [
     "format_runs",
     "main",
 ]
+
+
+# Seconds one cell may run, by profile: a cpu training cell takes up to ~20 min on a slow shared
+# 2-core machine (lesson 03 was measured at 1,500 s there), so the cpu default leaves 4x room.
+CELL_TIMEOUTS = {"smoke": 900, "cpu": 7200, "gpu": 3600}
+
+
+def cell_timeout(profile: str, override: int | None = None) -> int:
+    """The per-cell time limit for ``profile``: ``override`` when given, else :data:`CELL_TIMEOUTS`.
+
+    >>> cell_timeout("cpu"), cell_timeout("smoke", 60)
+    (7200, 60)
+    """
+    if override is not None:
+        if override <= 0:
+            raise ValueError(f"--timeout must be a positive number of seconds, got {override}.")
+        return override
+    return CELL_TIMEOUTS.get(profile, max(CELL_TIMEOUTS.values()))
 
 
 def colab_url(lesson: Lesson) -> str:
@@ -178,11 +198,17 @@ def run_and_verify(
     profile: str,
     output_dir: str | Path,
     parameters: Mapping[str, Any] | None = None,
-    timeout: int = 1800,
+    timeout: int | None = None,
 ) -> LessonRun:
-    """Run ``lesson`` in ``profile`` and check its claims (:meth:`Lesson.verify`) on the metrics."""
+    """Run ``lesson`` in ``profile`` and check its claims (:meth:`Lesson.verify`) on the metrics.
+
+    ``timeout``: seconds per cell, default :func:`cell_timeout` of the profile.
+    """
     result = run_lesson(
-        lesson.notebook, output_dir, {"PROFILE": profile, **(parameters or {})}, timeout=timeout
+        lesson.notebook,
+        output_dir,
+        {"PROFILE": profile, **(parameters or {})},
+        timeout=cell_timeout(profile, timeout),
     )
     if not result.error:
         result.failed_claims = lesson.verify(result.metrics, real=profile != "smoke")
@@ -223,7 +249,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument(
         "--lessons", nargs="*", default=None, help="lesson numbers or slugs to run (default: all)"
     )
-    run.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    run.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        help="seconds one cell may run before the lesson is stopped (default by profile: "
+        + ", ".join(f"{name} {seconds}" for name, seconds in CELL_TIMEOUTS.items())
+        + ")",
+    )
     commands.add_parser("readme-table", help="print the README's lesson table")
     args = parser.parse_args(argv)
 
@@ -242,7 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Running {lesson.slug} (profile {profile}) ...", flush=True)
         # a smoke run uses the lesson's smoke settings, as the tests do
         parameters = lesson.smoke if profile == "smoke" else {}
-        result = run_and_verify(lesson, profile, RUNS_DIR / profile, parameters, timeout=args.timeout)
+        try:
+            limit = cell_timeout(profile, args.timeout)
+        except ValueError as error:
+            parser.error(str(error))
+        result = run_and_verify(lesson, profile, RUNS_DIR / profile, parameters, timeout=limit)
         print(f"  {'done' if result.ok else 'FAILED'} in {result.seconds:.0f} s", flush=True)
         runs.append(result)
     print()
