@@ -143,6 +143,25 @@ def describe_dead_kernel(executed: str | Path) -> str:
     )
 
 
+def _ipc_kernel_manager_class():
+    """A kernel manager that talks to its kernel over Unix sockets in a private folder.
+
+    Over TCP (Jupyter's default) every lesson's kernel warns that its traffic is unencrypted;
+    the sockets of this one live in a folder only this user can open.
+    """
+    import tempfile
+
+    from jupyter_client import KernelManager
+
+    class IPCKernelManager(KernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(Path(tempfile.mkdtemp(prefix="clflib-kernel-")) / "kernel"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
 def run_lesson(
     notebook: str | Path,
     output_dir: str | Path,
@@ -178,6 +197,7 @@ def run_lesson(
             cwd=str(notebook.parent),
             execution_timeout=timeout,
             progress_bar=False,
+            kernel_manager_class=_ipc_kernel_manager_class(),
         )
     except Exception as exc:  # papermill's execution errors, timeouts, dead kernels
         error = f"{type(exc).__name__}: {exc}".strip()

@@ -567,6 +567,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns the exit status (0 done, 1 bad input, 130 interrupted)."""
     args = _parser().parse_args(argv)
+    if args.no_progress:  # transformers' own bars too ("Loading weights")
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
     keep = (
         None if args.keep_columns is None else [c.strip() for c in args.keep_columns.split(",") if c.strip()]
     )
