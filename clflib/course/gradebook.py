@@ -461,19 +461,16 @@ def _thread_env(threads: int | None) -> dict[str, str]:
 
 
 def _describe_cell_errors(errors: list[dict], cell_timeout: float | None) -> list[str]:
+    """One line per distinct error: which cells (number and first line of code) and what."""
     grouped: dict[str, list[str]] = {}
     for error in errors:
         if error["ename"] == "KeyboardInterrupt" and cell_timeout is not None:
             text = f"stopped at the per-cell time limit ({cell_timeout:g} s)"
         else:
-            text = failure_summary(f"{error['ename']}: {error['evalue']}")
-        grouped.setdefault(text, []).append(str(error["cell"]))
-    lines = [
-        f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} {text}"
-        if text.startswith("stopped")
-        else f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} raised {text}"
-        for text, cells in grouped.items()
-    ]
+            text = "raised " + failure_summary(f"{error['ename']}: {error['evalue']}")
+        where = str(error["cell"]) + (f" `{error['line']}`" if error.get("line") else "")
+        grouped.setdefault(text, []).append(where)
+    lines = [f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} {text}" for text, cells in grouped.items()]
     if len(lines) > 3:
         lines = lines[:3] + [f"(+{len(lines) - 3} more cell errors)"]
     return lines
