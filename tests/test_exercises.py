@@ -498,6 +498,20 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
                 build, {"q2-answer-train": 'raise RuntimeError("my training loop is broken")'}
             ),
             "deleted_cells.ipynb": answered(build, delete=("q1-answer", "q2-answer-train")),
+            # macro-F1 weighted by support: a common slip that the public check now names
+            "weighted_f1.ipynb": answered(
+                build,
+                {
+                    "q3-answer": (
+                        "from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support\n\n"
+                        "p, r, f, n = precision_recall_fscore_support(q3_labels, q3_predictions, zero_division=0)\n"
+                        "q3_per_class = {name: {'precision': p[i], 'recall': r[i], 'f1': f[i], 'support': n[i]}\n"
+                        "                for i, name in enumerate(q3_label_names)}\n"
+                        "q3_macro_f1 = f1_score(q3_labels, q3_predictions, average='weighted')\n"
+                        "q3_confusion = confusion_matrix(q3_labels, q3_predictions)"
+                    )
+                },
+            ),
             "not_a_notebook.ipynb": "this file is not JSON",
         }
     if slug == "02_multiclass_imbalance":
@@ -720,11 +734,14 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
         raises = book["raises.ipynb"]  # the split and the baseline (q2) were right: half of q2
         assert (raises["q1"], raises["q2"], raises["q3"], raises["total"]) == ("2", "1.5", "3", "6.5")
         assert "raised RuntimeError: my training loop is broken" in raises["reason"]
-        assert "q2 1.5/3:" in raises["reason"]
+        assert "q2 1.5/3: AssertionError: q2: q2_predictions" in raises["reason"]
+        assert "never set (the cell that sets it raised or did not run)" in raises["reason"]
         deleted = book["deleted_cells.ipynb"]
         assert (deleted["q1"], deleted["q3"]) == ("0", "3")
         assert "2 handed-out cell(s) deleted" in deleted["reason"]
         assert "q1 0/2: AssertionError: id2label should map" in deleted["reason"]
+        weighted = book["weighted_f1.ipynb"]  # the public check itself says what is wrong
+        assert weighted["q3"] != "3" and "macro-F1 is the plain mean of the three per-class F1" in weighted["reason"]
         broken = book["not_a_notebook.ipynb"]
         assert broken["total"] == "0" and "not a readable notebook" in broken["reason"]
     if slug == "02_multiclass_imbalance":
@@ -784,7 +801,7 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
         assert "raised SyntaxError" in typo["reason"]
         blank = book["one_left_blank.ipynb"]  # named as a question left to do, not a TypeError
         assert blank["q04"] == "0" and blank["total"] == "9"
-        assert "q04 0/1: AssertionError: q04 is not answered yet (q04: missing or still ...)" in blank["reason"]
+        assert "q04 0/1: AssertionError: q04 is not answered yet (q04 is still ...)" in blank["reason"]
 
 
 def our_kernels(since: float, scratch: Path) -> list:

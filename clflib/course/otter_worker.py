@@ -71,14 +71,15 @@ def failure_summary(message: str) -> str:
 
 def _cell_numbers(submitted, executed) -> list[dict]:
     """Errors in the executed notebook, numbered as cells of the submitted one (1-based), each
-    with the cell's first line of code, so a reader finds it without counting cells."""
+    with the cell's first line of code (comments skipped), so a reader finds it without counting."""
     errors = []
     for index, cell in enumerate(executed.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue
             source = submitted.cells[index].source if index < len(submitted.cells) else ""
-            first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+            code = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
+            first = code[0] if code else ""
             errors.append(
                 {
                     "cell": index + 1 if index < len(submitted.cells) else "(grader)",
@@ -144,16 +145,25 @@ def _sender(client, manager, timeout: float):
     return send
 
 
-def _unanswered(test_case, namespace) -> list[str]:
-    """The notebook variables a test needs that are missing or still ``...``."""
+def _unanswered(test_case, namespace) -> tuple[list[str], list[str]]:
+    """The notebook variables a test needs that are still ``...``, and those never set."""
     names = [name for name in test_case.body._get_func_params() if name != "env"]
-    return [name for name in names if namespace.get(name) is None or namespace.get(name) is Ellipsis]
+    values = {name: namespace.get(name) for name in names}
+    return (
+        [name for name, value in values.items() if value is Ellipsis],
+        [name for name, value in values.items() if value is None],
+    )
 
 
-def _not_answered_yet(question: str, missing: list[str]):
+def _not_answered(question: str, blank: list[str], unset: list[str]):
+    """A test body that fails saying what is missing, instead of a TypeError on ``...``."""
+    if blank:
+        message = f"{question} is not answered yet ({', '.join(blank)} is still ...)"
+    else:
+        message = f"{question}: {', '.join(unset)} never set (the cell that sets it raised or did not run)"
+
     def fail(*args, **kwargs):
-        still = ", ".join(missing)
-        raise AssertionError(f"{question} is not answered yet ({still}: missing or still ...)")
+        raise AssertionError(message)
 
     return fail
 
@@ -161,7 +171,7 @@ def _not_answered_yet(question: str, missing: list[str]):
 def _failure(result) -> str:
     """What the gradebook says of a failed test. A hidden test is named, not quoted: instructors
     share the reasons with learners, and a hidden test's message may hold the expected value."""
-    if result.test_case.hidden and "is not answered yet" not in result.message:
+    if result.test_case.hidden and "is not answered yet" not in result.message and "never set" not in result.message:
         function = getattr(result.test_case.body, "test_func", None)
         name = getattr(function, "__name__", "") or str(result.test_case.name)
         return f"hidden test {name.removeprefix('test_')} failed"
@@ -175,9 +185,9 @@ def _run_tests(test_dir: Path, namespace) -> dict:
     for path in sorted(test_dir.glob("*.py")):
         test_file = ExceptionTestFile.from_file(str(path))
         for test_case in test_file.test_cases:
-            missing = _unanswered(test_case, namespace)
-            if missing:
-                test_case.body.test_func = _not_answered_yet(test_file.name, missing)
+            blank, unset = _unanswered(test_case, namespace)
+            if blank or unset:
+                test_case.body.test_func = _not_answered(test_file.name, blank, unset)
         test_file.run(namespace)
         questions[test_file.name] = {
             "score": float(test_file.score),
