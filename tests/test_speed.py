@@ -121,3 +121,13 @@ def test_hardware_share_is_useful_flops_over_the_measured_peak(tiny_model):
     expected = (speed.forward_flops(config, 10) + speed.forward_flops(config, 20)) / 2 * 1000 / 1e9
     assert shared.loc["x", "useful_gflops"] == pytest.approx(expected)
     assert shared.loc["x", "hardware_share"] == pytest.approx(expected / 2.0)
+
+
+def test_speed_change_says_slower_when_it_is_slower():
+    from clflib.serving.speed import speed_change
+
+    assert speed_change(2.04) == "2.0x faster"
+    assert speed_change(1.3) == "1.3x faster"
+    assert speed_change(0.8) == "1.25x slower" and speed_change(0.25) == "4.0x slower"
+    assert speed_change(0.97).startswith("about as fast")
+    assert speed_change(float("nan")).startswith("not measurable") and speed_change(0).startswith("not measurable")

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "speed_change",
     "predictor_labels",
     "pipeline_labels",
     "compare",
@@ -41,6 +42,24 @@ __all__ = [
 ]
 
 LabelFunction = Callable[[list[str]], list[str]]
+
+
+def speed_change(ratio: float) -> str:
+    """A speed ratio (new speed / old speed) in words a lesson can quote: faster, slower or the same.
+
+    Within 5% either way is "about as fast": timing noise on a shared machine is that large.
+
+    >>> speed_change(1.83), speed_change(0.8), speed_change(1.03)
+    ('1.8x faster', '1.25x slower', 'about as fast (1.03x)')
+    """
+    ratio = float(ratio)
+    if not np.isfinite(ratio) or ratio <= 0:
+        return "not measurable (no time recorded)"
+    if 0.95 <= ratio <= 1.05:
+        return f"about as fast ({ratio:.2f}x)"
+    if ratio > 1:
+        return f"{ratio:.1f}x faster"
+    return f"{1 / ratio:.2f}x slower" if 1 / ratio < 1.95 else f"{1 / ratio:.1f}x slower"
 
 
 def predictor_labels(predictor) -> LabelFunction:
