@@ -174,3 +174,14 @@ def test_hostile_submissions_gain_nothing_read_nothing_and_leave_nothing(tmp_pat
     )
     rows = {row["submission"]: row for row in csv.DictReader(out.open())}
     assert f"'{formula_name}" in rows, "the file name must reach the spreadsheet as text"
+
+
+def test_tables_and_blank_answers_cross_as_themselves():
+    import pandas as pd
+
+    table = pd.DataFrame({"method": ["setfit", "frozen"], "k": [16, 16], "f1": [0.82, 0.815]})
+    back = remote.decode(json.loads(json.dumps(remote.encode(table))))
+    pd.testing.assert_frame_equal(back, table)
+    series = remote.decode(remote.encode(table["f1"]))
+    assert series.name == "f1" and series.tolist() == [0.82, 0.815]
+    assert remote.decode(remote.encode(...)) is Ellipsis  # an answer cell still holding `...`

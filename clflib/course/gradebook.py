@@ -340,13 +340,18 @@ def grade_submission(
         )
         return grade
 
+    handed_out_for = (nb.metadata.get("otter") or {}).get("assignment_name")
+    if handed_out_for and handed_out_for != exercise.slug:
+        grade.reasons.append(
+            f"another set's notebook: it was handed out for {shorten(str(handed_out_for), 60)}, "
+            f"not {exercise.slug}; nothing was run"
+        )
+        return grade
     template = _template_cells(exercise)
     grade.manual_answers = manual_answers(nb, exercise, frozenset(template))
     handout_reasons = compare_with_handout(nb, template)
-    # Grade under the set's own file name and kernel, whatever the learner's copy was called.
+    # Grade under the set's own kernel, whatever the learner's copy says.
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    otter_meta = nb.metadata.setdefault("otter", {})
-    otter_meta.setdefault("assignment_name", exercise.slug)
 
     with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
         private_zip = Path(scratch) / "autograder" / AUTOGRADER_ZIP

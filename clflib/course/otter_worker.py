@@ -93,12 +93,14 @@ def _cell_numbers(submitted, executed) -> list[dict]:
 
 def _start_kernel(work: Path, hide: Path, sandboxed: bool, limits: Limits):
     """A kernel whose only writable folder is ``work``, over Unix sockets inside it."""
-    from jupyter_client import KernelManager
+    from jupyter_client import AsyncKernelManager
+    from jupyter_core.utils import run_sync
     from jupyter_client.kernelspec import KernelSpec
 
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     argv = kernel_command(argv, work, hide=[hide], limits=limits, sandboxed=sandboxed)
-    manager = KernelManager(transport="ipc", ip=str(work / ".kernel"))
+    # async, as nbclient expects: with a blocking manager its per-cell interrupt never arrived
+    manager = AsyncKernelManager(transport="ipc", ip=str(work / ".kernel"))
     manager.connection_file = str(work / ".kernel.json")
     manager.write_connection_file()
     os.chmod(manager.connection_file, 0o644)  # the kernel may run as nobody
@@ -106,12 +108,13 @@ def _start_kernel(work: Path, hide: Path, sandboxed: bool, limits: Limits):
         argv=argv, display_name="submission", language="python", interrupt_mode="message"
     )
     prepare_scratch(work)
-    manager.start_kernel(cwd=str(work))
+    run_sync(manager.start_kernel)(cwd=str(work))
     return manager
 
 
 def _sender(client, manager, timeout: float):
     """A function that sends one request to the kernel's :func:`clflib.course.remote.serve`."""
+    from jupyter_core.utils import run_sync
 
     def send(request: dict) -> str:
         code = (
@@ -127,7 +130,7 @@ def _sender(client, manager, timeout: float):
                 output_hook=lambda message: None,
             )
         except TimeoutError:
-            manager.interrupt_kernel()
+            run_sync(manager.interrupt_kernel)()
             raise TimeoutError(
                 f"the notebook's code took longer than {timeout:g} s to answer a test"
             ) from None
@@ -260,8 +263,10 @@ def grade_one(
         result["error"] = f"{type(error).__name__}: {error}"
     finally:
         if manager is not None:
+            from jupyter_core.utils import run_sync
+
             try:
-                manager.shutdown_kernel(now=True)
+                run_sync(manager.shutdown_kernel)(now=True)
             except Exception:  # a kernel that never started or already died: kill what is left
                 if manager.provisioner is not None and manager.provisioner.process is not None:
                     manager.provisioner.process.kill()

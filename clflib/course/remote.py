@@ -113,8 +113,10 @@ def encode(value: Any, keep: Callable[[Any], dict] | None = None, _depth: int = 
         encoded = _encode_torch(value)
         if encoded is not None:
             return encoded
+    if module.startswith("pandas") and kind.__name__ in ("DataFrame", "Series"):
+        return _encode_pandas(value, keep, _depth)
     if keep is None:
-        if kind.__module__.startswith("datasets") and kind.__name__ == "Dataset":
+        if module.startswith("datasets") and kind.__name__ == "Dataset":
             return {"t": "dataset", "v": encode(value.to_dict()), "features": value.features.to_dict()}
         if isinstance(value, Remote):
             return {"t": "ref", "id": value._id}
@@ -177,6 +179,23 @@ def _encode_torch(value: Any) -> dict | None:
     if isinstance(value, torch.device):
         return {"t": "torch_device", "v": str(value)}
     return None
+
+
+def _encode_pandas(value: Any, keep, depth: int) -> dict:
+    """A DataFrame or Series by value: its index and columns as lists of plain values."""
+    if value.size > MAX_ITEMS:
+        raise ValueError(f"a table of {value.size} values is more than the {MAX_ITEMS} allowed")
+    index = encode(value.index.tolist(), keep, depth + 1)
+    if type(value).__name__ == "Series":
+        name = encode(value.name, keep, depth + 1)
+        return {"t": "series", "name": name, "index": index, "v": encode(value.tolist(), keep, depth + 1)}
+    columns = [str(c) for c in value.columns]
+    return {
+        "t": "dataframe",
+        "columns": columns,
+        "index": index,
+        "v": [encode(value[c].tolist(), keep, depth + 1) for c in value.columns],
+    }
 
 
 def _check_shape(item: dict) -> list[int]:
@@ -251,6 +270,18 @@ def decode(item: Any, resolve: Callable[[dict], Any] | None = None) -> Any:
         if not isinstance(raw, str) or len(raw) > 20:
             raise ValueError("bad torch device")
         return torch.device(raw)
+    if tag in ("dataframe", "series"):
+        import pandas as pd
+
+        index = decode(item.get("index"), resolve)
+        if not isinstance(index, list):
+            raise ValueError("a table without an index list")
+        if tag == "series":
+            return pd.Series(decode(raw, resolve), index=index, name=decode(item.get("name"), resolve))
+        columns = item.get("columns")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns) or not isinstance(raw, list):
+            raise ValueError("a table whose columns are not named by strings")
+        return pd.DataFrame({c: decode(v, resolve) for c, v in zip(columns, raw)}, index=index, columns=columns)
     if tag == "dataset":
         from datasets import Dataset, Features
 
