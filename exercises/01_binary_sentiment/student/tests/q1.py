@@ -19,6 +19,9 @@ def test_q1_shapes_and_labels(q1_features):
     shape = np.asarray(q1_features['input_ids']).shape
     assert shape == (2, 16), f'input_ids should have shape (2, 16), got {shape}'
     assert np.asarray(q1_features['attention_mask']).shape == (2, 16), 'attention_mask should have the shape of input_ids'
+    from clflib.models import load_tokenizer
+    ids = np.asarray(q1_features['input_ids'])
+    assert (ids[:, 0] == load_tokenizer('minilm').cls_token_id).all(), 'every row should start with [CLS]: let the tokenizer add its special tokens'
     labels = np.asarray(q1_features['labels']).tolist()
     assert labels == [1, 0], f'labels should be [1, 0] (pos, neg), got {labels}'
 
