@@ -273,9 +273,7 @@ def load_dataset(name: str, config: str | None = None):
             return datasets.load_dataset("parquet", data_files=files)
         tried.append(f"no Parquet files in {folder}")
     else:
-        tried.append(
-            f"{DATA_DIR_VARIABLE} is unset or not a folder, and there is no {SHARED_DATA_BESIDE}"
-        )
+        tried.append(f"{DATA_DIR_VARIABLE} is unset or not a folder, and there is no {SHARED_DATA_BESIDE}")
     from clflib.environment import offline_mode_is_set
 
     if offline_mode_is_set():

@@ -255,7 +255,9 @@ def assert_colab_block_is_rerunnable():
     from clflib.course import REPOSITORY
 
     def check(source: str) -> None:
-        assert f"https://github.com/{REPOSITORY}" in source, "clone the repository the course names (REPOSITORY)"
+        assert f"https://github.com/{REPOSITORY}" in source, (
+            "clone the repository the course names (REPOSITORY)"
+        )
         lines = source.splitlines()
         clone = next(i for i, line in enumerate(lines) if "git clone" in line)
         assert 'if not os.path.isdir("/content/course"):' in lines[clone - 1], (
@@ -265,4 +267,3 @@ def assert_colab_block_is_rerunnable():
         assert "output.enable_custom_widget_manager()" in source, "progress bars need Colab's widget manager"
 
     return check
-

@@ -202,12 +202,18 @@ def test_clinc150_from_the_hub_gets_the_domains_of_the_course_copy(real_data_dir
     for split in ("train", "test"):
         expected = course[split].select(range(300))
         assert rebuilt[split].features == expected.features
-        assert rebuilt[split]["domain"] == expected["domain"] and rebuilt[split]["intent"] == expected["intent"]
+        assert (
+            rebuilt[split]["domain"] == expected["domain"] and rebuilt[split]["intent"] == expected["intent"]
+        )
     assert data.get_spec("clinc150").from_hub_splits is data.clinc150_with_domains
 
 
 def test_clinc150_hub_intents_missing_from_the_domain_table_are_named():
-    features = datasets.Features({"text": datasets.Value("string"), "intent": datasets.ClassLabel(names=["teleport"])})
-    hub = datasets.DatasetDict(train=datasets.Dataset.from_dict({"text": ["beam me up"], "intent": [0]}, features=features))
+    features = datasets.Features(
+        {"text": datasets.Value("string"), "intent": datasets.ClassLabel(names=["teleport"])}
+    )
+    hub = datasets.DatasetDict(
+        train=datasets.Dataset.from_dict({"text": ["beam me up"], "intent": [0]}, features=features)
+    )
     with pytest.raises(data.DatasetUnavailable, match="teleport"):
         data.clinc150_with_domains(hub)

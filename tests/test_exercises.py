@@ -741,7 +741,10 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
         assert "2 handed-out cell(s) deleted" in deleted["reason"]
         assert "q1 0/2: AssertionError: id2label should map" in deleted["reason"]
         weighted = book["weighted_f1.ipynb"]  # the public check itself says what is wrong
-        assert weighted["q3"] != "3" and "macro-F1 is the plain mean of the three per-class F1" in weighted["reason"]
+        assert (
+            weighted["q3"] != "3"
+            and "macro-F1 is the plain mean of the three per-class F1" in weighted["reason"]
+        )
         broken = book["not_a_notebook.ipynb"]
         assert broken["total"] == "0" and "not a readable notebook" in broken["reason"]
     if slug == "02_multiclass_imbalance":
@@ -772,7 +775,10 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
         shortcuts = book["shortcuts.ipynb"]
         assert (shortcuts["q1"], shortcuts["q2"], shortcuts["total"]) == ("0.25", "0.5", "0.75")
         assert "q1 0.25/3: AssertionError: the whole hypothesis should survive" in shortcuts["reason"]
-        assert "q2 0.5/3:" in shortcuts["reason"] and "hidden test q2_numbers_are_measured failed" in shortcuts["reason"]
+        assert (
+            "q2 0.5/3:" in shortcuts["reason"]
+            and "hidden test q2_numbers_are_measured failed" in shortcuts["reason"]
+        )
     if slug == "06_setfit":
         shortcuts = book["shortcuts.ipynb"]  # each passes its public checks and no hidden test
         assert (shortcuts["q1"], shortcuts["q2"], shortcuts["q3"], shortcuts["total"]) == (
@@ -817,9 +823,9 @@ def our_kernels(since: float, scratch: Path) -> list:
             process.info["create_time"] >= since
             and cmdline[:1] == [sys.executable]
             and "ipykernel_launcher" in cmdline
+            and any(part.startswith(str(scratch)) for part in cmdline)  # its connection file
         ):
-            if any(part.startswith(str(scratch)) for part in cmdline):  # its connection file
-                found.append(process)
+            found.append(process)
     return found
 
 

@@ -54,4 +54,3 @@ def test_never_calls_the_hub_only_helpers(notebook):
     assert not re.search(r"Trainer\((?:[^()]|\([^()]*\))*\btokenizer=", source), (
         "Trainer(tokenizer=) is gone: processing_class="
     )
-

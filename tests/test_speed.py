@@ -130,4 +130,6 @@ def test_speed_change_says_slower_when_it_is_slower():
     assert speed_change(1.3) == "1.3x faster"
     assert speed_change(0.8) == "1.25x slower" and speed_change(0.25) == "4.0x slower"
     assert speed_change(0.97).startswith("about as fast")
-    assert speed_change(float("nan")).startswith("not measurable") and speed_change(0).startswith("not measurable")
+    assert speed_change(float("nan")).startswith("not measurable") and speed_change(0).startswith(
+        "not measurable"
+    )

@@ -475,7 +475,9 @@ def _describe_cell_errors(errors: list[dict], cell_timeout: float | None) -> lis
             text = "raised " + failure_summary(f"{error['ename']}: {error['evalue']}")
         where = str(error["cell"]) + (f" `{error['line']}`" if error.get("line") else "")
         grouped.setdefault(text, []).append(where)
-    lines = [f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} {text}" for text, cells in grouped.items()]
+    lines = [
+        f"cell{'s' if len(cells) > 1 else ''} {', '.join(cells)} {text}" for text, cells in grouped.items()
+    ]
     if len(lines) > 3:
         lines = lines[:3] + [f"(+{len(lines) - 3} more cell errors)"]
     return lines

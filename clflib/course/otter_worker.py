@@ -78,7 +78,11 @@ def _cell_numbers(submitted, executed) -> list[dict]:
             if output.get("output_type") != "error":
                 continue
             source = submitted.cells[index].source if index < len(submitted.cells) else ""
-            code = [line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
+            code = [
+                line.strip()
+                for line in source.splitlines()
+                if line.strip() and not line.strip().startswith("#")
+            ]
             first = code[0] if code else ""
             errors.append(
                 {
@@ -94,8 +98,8 @@ def _cell_numbers(submitted, executed) -> list[dict]:
 def _start_kernel(work: Path, hide: Path, sandboxed: bool, limits: Limits):
     """A kernel whose only writable folder is ``work``, over Unix sockets inside it."""
     from jupyter_client import AsyncKernelManager
-    from jupyter_core.utils import run_sync
     from jupyter_client.kernelspec import KernelSpec
+    from jupyter_core.utils import run_sync
 
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     argv = kernel_command(argv, work, hide=[hide], limits=limits, sandboxed=sandboxed)
@@ -174,7 +178,11 @@ def _not_answered(question: str, blank: list[str], unset: list[str]):
 def _failure(result) -> str:
     """What the gradebook says of a failed test. A hidden test is named, not quoted: instructors
     share the reasons with learners, and a hidden test's message may hold the expected value."""
-    if result.test_case.hidden and "is not answered yet" not in result.message and "never set" not in result.message:
+    if (
+        result.test_case.hidden
+        and "is not answered yet" not in result.message
+        and "never set" not in result.message
+    ):
         function = getattr(result.test_case.body, "test_func", None)
         name = getattr(function, "__name__", "") or str(result.test_case.name)
         return f"hidden test {name.removeprefix('test_')} failed"

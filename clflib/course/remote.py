@@ -279,9 +279,15 @@ def decode(item: Any, resolve: Callable[[dict], Any] | None = None) -> Any:
         if tag == "series":
             return pd.Series(decode(raw, resolve), index=index, name=decode(item.get("name"), resolve))
         columns = item.get("columns")
-        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns) or not isinstance(raw, list):
+        if (
+            not isinstance(columns, list)
+            or not all(isinstance(c, str) for c in columns)
+            or not isinstance(raw, list)
+        ):
             raise ValueError("a table whose columns are not named by strings")
-        return pd.DataFrame({c: decode(v, resolve) for c, v in zip(columns, raw)}, index=index, columns=columns)
+        return pd.DataFrame(
+            {c: decode(v, resolve) for c, v in zip(columns, raw)}, index=index, columns=columns
+        )
     if tag == "dataset":
         from datasets import Dataset, Features
 
