@@ -20,7 +20,7 @@ import pytest
 from clflib.course import PROJECT_ROOT, exercises, gradebook, remote, sandbox
 
 HOSTILE = Path(__file__).parent / "hostile_submissions"
-ATTACKS = sorted(HOSTILE.glob("*.py"))
+ATTACKS = sorted(HOSTILE.glob("*.cell"))  # not .py: nothing may ever import them
 ESCAPE_MARK = "clflib-hostile-escape-marker"
 LEFTOVER_SLEEPS = ("4242", "4243", "4244")
 HIDDEN_MARKS = (
