@@ -24,12 +24,13 @@ once per submission, in a scratch folder and a process session of its own. The w
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import re
 import resource
+import secrets
 import shutil
+import stat
 import sys
 import zipfile
 from collections.abc import Sequence
@@ -38,7 +39,7 @@ from pathlib import Path
 from clflib.course.remote import RemoteNamespace
 from clflib.course.sandbox import DEFAULT_LIMITS, Limits, kernel_command, prepare_scratch
 
-__all__ = ["WORKER_MEMORY_GIB", "grade_one", "failure_summary", "shorten", "main"]
+__all__ = ["WORKER_MEMORY_GIB", "MAX_REPLY_BYTES", "grade_one", "failure_summary", "shorten", "main"]
 
 WORKER_MEMORY_GIB = 10  # address space of this process (torch alone takes about 3 GiB of it)
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
@@ -116,38 +117,54 @@ def _start_kernel(work: Path, hide: Path, sandboxed: bool, limits: Limits):
     return manager
 
 
-def _sender(client, manager, timeout: float):
-    """A function that sends one request to the kernel's :func:`clflib.course.remote.serve`."""
+MAX_REPLY_BYTES = 512 * 1024**2  # an answer larger than this is refused, not read
+
+
+def _sender(client, manager, timeout: float, work: Path):
+    """A function that sends one request to the kernel's :func:`clflib.course.remote.serve_file`.
+
+    Request and reply travel as files in the kernel's scratch folder: a large argument (an array
+    of 100,000 scores) never becomes Python source for the kernel to parse.
+    """
     from jupyter_core.utils import run_sync
 
     def send(request: dict) -> str:
+        name = secrets.token_hex(8)  # the folder is the notebook's: names it cannot guess
+        request_path, reply_path = work / f".request-{name}.json", work / f".reply-{name}.json"
+        # never through a link the notebook planted: create new, do not follow
+        fd = os.open(request_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(request))
         code = (
-            "__clflib_reply = __import__('clflib.course.remote', fromlist=['serve'])"
-            f".serve({json.dumps(json.dumps(request))})"
+            "__import__('clflib.course.remote', fromlist=['serve_file'])"
+            f".serve_file({str(request_path)!r}, {str(reply_path)!r})"
         )
         try:
             reply = client.execute_interactive(
-                code,
-                store_history=False,
-                user_expressions={"reply": "__clflib_reply"},
-                timeout=timeout,
-                output_hook=lambda message: None,
+                code, store_history=False, timeout=timeout, output_hook=lambda message: None
             )
         except TimeoutError:
             run_sync(manager.interrupt_kernel)()
             raise TimeoutError(
                 f"the notebook's code took longer than {timeout:g} s to answer a test"
             ) from None
+        finally:
+            request_path.unlink(missing_ok=True)
         content = reply.get("content", {})
-        answer = content.get("user_expressions", {}).get("reply", {})
-        if content.get("status") != "ok" or answer.get("status") != "ok":
-            raise RuntimeError(
-                f"the kernel did not answer: {shorten(content.get('evalue') or answer.get('evalue') or '')}"
-            )
-        text = ast.literal_eval(answer.get("data", {}).get("text/plain", "''"))
-        if not isinstance(text, str):
-            raise ValueError("the kernel's answer is not text")
-        return text
+        if content.get("status") != "ok":
+            raise RuntimeError(f"the kernel did not answer: {shorten(content.get('evalue') or '')}")
+        try:
+            fd = os.open(reply_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as error:
+            raise RuntimeError(f"the kernel did not answer ({error.strerror})") from None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise RuntimeError("the kernel's answer is not a plain file")
+            data = handle.read(MAX_REPLY_BYTES + 1)
+        reply_path.unlink(missing_ok=True)
+        if len(data) > MAX_REPLY_BYTES:
+            raise ValueError(f"the kernel's answer is larger than {MAX_REPLY_BYTES // 1024**2} MiB")
+        return data.decode("utf-8", errors="replace")
 
     return send
 
@@ -260,7 +277,7 @@ def grade_one(
                 client = manager.blocking_client()
                 client.start_channels()
                 try:
-                    send = _sender(client, manager, cell_timeout or 600.0)
+                    send = _sender(client, manager, cell_timeout or 600.0, work)
                     result["questions"] = _run_tests(tests / "tests", RemoteNamespace(send))
                 finally:
                     client.stop_channels()
