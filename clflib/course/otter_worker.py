@@ -32,6 +32,7 @@ import secrets
 import shutil
 import stat
 import sys
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,16 +97,17 @@ def _cell_numbers(submitted, executed) -> list[dict]:
     return errors
 
 
-def _start_kernel(work: Path, hide: Path, sandboxed: bool, limits: Limits):
-    """A kernel whose only writable folder is ``work``, over Unix sockets inside it."""
+def _start_kernel(work: Path, sockets: Path, hide: Path, sandboxed: bool, limits: Limits):
+    """A kernel whose writable folders are ``work`` and ``sockets`` (its Unix sockets: a socket's
+    path must stay under 108 bytes, so they live in a short folder of their own)."""
     from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_core.utils import run_sync
 
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    argv = kernel_command(argv, work, hide=[hide], limits=limits, sandboxed=sandboxed)
+    argv = kernel_command(argv, work, hide=[hide], limits=limits, sandboxed=sandboxed, shared=[sockets])
     # async, as nbclient expects: with a blocking manager its per-cell interrupt never arrived
-    manager = AsyncKernelManager(transport="ipc", ip=str(work / ".kernel"))
+    manager = AsyncKernelManager(transport="ipc", ip=str(sockets / "k"))
     manager.connection_file = str(work / ".kernel.json")
     manager.write_connection_file()
     os.chmod(manager.connection_file, 0o644)  # the kernel may run as nobody
@@ -113,6 +115,7 @@ def _start_kernel(work: Path, hide: Path, sandboxed: bool, limits: Limits):
         argv=argv, display_name="submission", language="python", interrupt_mode="message"
     )
     prepare_scratch(work)
+    prepare_scratch(sockets)
     run_sync(manager.start_kernel)(cwd=str(work))
     return manager
 
@@ -243,7 +246,7 @@ def grade_one(
     scratch = Path(report).resolve().parent
     work, tests = scratch / "work", scratch / "autograder-tests"
     result: dict = {}
-    manager = None
+    manager, sockets = None, None
     try:
         with zipfile.ZipFile(autograder) as archive:
             names = [n for n in archive.namelist() if n.startswith("tests/") and n.endswith(".py")]
@@ -255,7 +258,8 @@ def grade_one(
             shutil.copytree(public_tests, work / "tests")
         submitted = nbformat.read(submission, as_version=4)
         nb = nbformat.read(submission, as_version=4)
-        manager = _start_kernel(work, scratch, sandboxed, limits)
+        sockets = Path(tempfile.mkdtemp(prefix="clflib-", dir="/tmp" if os.path.isdir("/tmp") else None))
+        manager = _start_kernel(work, sockets, scratch, sandboxed, limits)
         runner = NotebookClient(
             nb,
             km=manager,
@@ -295,6 +299,8 @@ def grade_one(
             except Exception:  # a kernel that never started or already died: kill what is left
                 if manager.provisioner is not None and manager.provisioner.process is not None:
                     manager.provisioner.process.kill()
+        if sockets is not None:
+            shutil.rmtree(sockets, ignore_errors=True)
     Path(report).write_text(json.dumps(result, indent=1))
 
 

@@ -135,7 +135,9 @@ def _raw(array) -> str:
 
     import numpy as np
 
-    return base64.b64encode(np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()).decode()
+    return base64.b64encode(
+        np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
+    ).decode()
 
 
 def _numbers(item: dict, dtype: str):
