@@ -54,6 +54,9 @@ def test_remote_values_arrive_as_data_and_a_forged_reply_cannot_bring_code():
         {"t": "pickle", "v": "gASV"},
         {"t": "ndarray", "dtype": "object_from_pickle", "shape": [1], "v": [1]},
         {"t": "tensor", "dtype": "float32", "shape": [5], "v": [1.0]},
+        {"t": "ndarray", "dtype": "float64", "shape": [2], "b64": "AAAA"},  # 3 bytes for 16
+        {"t": "ndarray", "dtype": "int64", "shape": [1], "b64": "not base64!"},
+        {"t": "tensor", "dtype": "float32", "shape": [10**9], "b64": ""},  # more than allowed
         {"t": "int", "v": True},
         {"t": "str", "v": 3},
         {"t": "ref", "id": 0},  # a handle where none may appear

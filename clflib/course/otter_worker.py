@@ -24,13 +24,15 @@ once per submission, in a scratch folder and a process session of its own. The w
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import re
 import resource
+import secrets
 import shutil
+import stat
 import sys
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,7 +40,7 @@ from pathlib import Path
 from clflib.course.remote import RemoteNamespace
 from clflib.course.sandbox import DEFAULT_LIMITS, Limits, kernel_command, prepare_scratch
 
-__all__ = ["WORKER_MEMORY_GIB", "grade_one", "failure_summary", "shorten", "main"]
+__all__ = ["WORKER_MEMORY_GIB", "MAX_REPLY_BYTES", "grade_one", "failure_summary", "shorten", "main"]
 
 WORKER_MEMORY_GIB = 10  # address space of this process (torch alone takes about 3 GiB of it)
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
@@ -95,16 +97,17 @@ def _cell_numbers(submitted, executed) -> list[dict]:
     return errors
 
 
-def _start_kernel(work: Path, hide: Path, sandboxed: bool, limits: Limits):
-    """A kernel whose only writable folder is ``work``, over Unix sockets inside it."""
+def _start_kernel(work: Path, sockets: Path, hide: Path, sandboxed: bool, limits: Limits):
+    """A kernel whose writable folders are ``work`` and ``sockets`` (its Unix sockets: a socket's
+    path must stay under 108 bytes, so they live in a short folder of their own)."""
     from jupyter_client import AsyncKernelManager
     from jupyter_client.kernelspec import KernelSpec
     from jupyter_core.utils import run_sync
 
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    argv = kernel_command(argv, work, hide=[hide], limits=limits, sandboxed=sandboxed)
+    argv = kernel_command(argv, work, hide=[hide], limits=limits, sandboxed=sandboxed, shared=[sockets])
     # async, as nbclient expects: with a blocking manager its per-cell interrupt never arrived
-    manager = AsyncKernelManager(transport="ipc", ip=str(work / ".kernel"))
+    manager = AsyncKernelManager(transport="ipc", ip=str(sockets / "k"))
     manager.connection_file = str(work / ".kernel.json")
     manager.write_connection_file()
     os.chmod(manager.connection_file, 0o644)  # the kernel may run as nobody
@@ -112,42 +115,59 @@ def _start_kernel(work: Path, hide: Path, sandboxed: bool, limits: Limits):
         argv=argv, display_name="submission", language="python", interrupt_mode="message"
     )
     prepare_scratch(work)
+    prepare_scratch(sockets)
     run_sync(manager.start_kernel)(cwd=str(work))
     return manager
 
 
-def _sender(client, manager, timeout: float):
-    """A function that sends one request to the kernel's :func:`clflib.course.remote.serve`."""
+MAX_REPLY_BYTES = 512 * 1024**2  # an answer larger than this is refused, not read
+
+
+def _sender(client, manager, timeout: float, work: Path):
+    """A function that sends one request to the kernel's :func:`clflib.course.remote.serve_file`.
+
+    Request and reply travel as files in the kernel's scratch folder: a large argument (an array
+    of 100,000 scores) never becomes Python source for the kernel to parse.
+    """
     from jupyter_core.utils import run_sync
 
     def send(request: dict) -> str:
+        name = secrets.token_hex(8)  # the folder is the notebook's: names it cannot guess
+        request_path, reply_path = work / f".request-{name}.json", work / f".reply-{name}.json"
+        # never through a link the notebook planted: create new, do not follow
+        fd = os.open(request_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(request))
         code = (
-            "__clflib_reply = __import__('clflib.course.remote', fromlist=['serve'])"
-            f".serve({json.dumps(json.dumps(request))})"
+            "__import__('clflib.course.remote', fromlist=['serve_file'])"
+            f".serve_file({str(request_path)!r}, {str(reply_path)!r})"
         )
         try:
             reply = client.execute_interactive(
-                code,
-                store_history=False,
-                user_expressions={"reply": "__clflib_reply"},
-                timeout=timeout,
-                output_hook=lambda message: None,
+                code, store_history=False, timeout=timeout, output_hook=lambda message: None
             )
         except TimeoutError:
             run_sync(manager.interrupt_kernel)()
             raise TimeoutError(
                 f"the notebook's code took longer than {timeout:g} s to answer a test"
             ) from None
+        finally:
+            request_path.unlink(missing_ok=True)
         content = reply.get("content", {})
-        answer = content.get("user_expressions", {}).get("reply", {})
-        if content.get("status") != "ok" or answer.get("status") != "ok":
-            raise RuntimeError(
-                f"the kernel did not answer: {shorten(content.get('evalue') or answer.get('evalue') or '')}"
-            )
-        text = ast.literal_eval(answer.get("data", {}).get("text/plain", "''"))
-        if not isinstance(text, str):
-            raise ValueError("the kernel's answer is not text")
-        return text
+        if content.get("status") != "ok":
+            raise RuntimeError(f"the kernel did not answer: {shorten(content.get('evalue') or '')}")
+        try:
+            fd = os.open(reply_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as error:
+            raise RuntimeError(f"the kernel did not answer ({error.strerror})") from None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise RuntimeError("the kernel's answer is not a plain file")
+            data = handle.read(MAX_REPLY_BYTES + 1)
+        reply_path.unlink(missing_ok=True)
+        if len(data) > MAX_REPLY_BYTES:
+            raise ValueError(f"the kernel's answer is larger than {MAX_REPLY_BYTES // 1024**2} MiB")
+        return data.decode("utf-8", errors="replace")
 
     return send
 
@@ -226,7 +246,7 @@ def grade_one(
     scratch = Path(report).resolve().parent
     work, tests = scratch / "work", scratch / "autograder-tests"
     result: dict = {}
-    manager = None
+    manager, sockets = None, None
     try:
         with zipfile.ZipFile(autograder) as archive:
             names = [n for n in archive.namelist() if n.startswith("tests/") and n.endswith(".py")]
@@ -238,7 +258,8 @@ def grade_one(
             shutil.copytree(public_tests, work / "tests")
         submitted = nbformat.read(submission, as_version=4)
         nb = nbformat.read(submission, as_version=4)
-        manager = _start_kernel(work, scratch, sandboxed, limits)
+        sockets = Path(tempfile.mkdtemp(prefix="clflib-", dir="/tmp" if os.path.isdir("/tmp") else None))
+        manager = _start_kernel(work, sockets, scratch, sandboxed, limits)
         runner = NotebookClient(
             nb,
             km=manager,
@@ -260,7 +281,7 @@ def grade_one(
                 client = manager.blocking_client()
                 client.start_channels()
                 try:
-                    send = _sender(client, manager, cell_timeout or 600.0)
+                    send = _sender(client, manager, cell_timeout or 600.0, work)
                     result["questions"] = _run_tests(tests / "tests", RemoteNamespace(send))
                 finally:
                     client.stop_channels()
@@ -278,6 +299,8 @@ def grade_one(
             except Exception:  # a kernel that never started or already died: kill what is left
                 if manager.provisioner is not None and manager.provisioner.process is not None:
                     manager.provisioner.process.kill()
+        if sockets is not None:
+            shutil.rmtree(sockets, ignore_errors=True)
     Path(report).write_text(json.dumps(result, indent=1))
 
 

@@ -147,17 +147,24 @@ def _ipc_kernel_manager_class():
     """A kernel manager that talks to its kernel over Unix sockets in a private folder.
 
     Over TCP (Jupyter's default) every lesson's kernel warns that its traffic is unencrypted;
-    the sockets of this one live in a folder only this user can open.
+    the sockets of this one live in a folder only this user can open, removed at shutdown.
     """
+    import shutil
     import tempfile
 
-    from jupyter_client import KernelManager
+    from jupyter_client import AsyncKernelManager
 
-    class IPCKernelManager(KernelManager):
+    class IPCKernelManager(AsyncKernelManager):  # async, as nbclient drives it
         def __init__(self, **kwargs):
             kwargs.setdefault("transport", "ipc")
-            kwargs.setdefault("ip", str(Path(tempfile.mkdtemp(prefix="clflib-kernel-")) / "kernel"))
+            short = "/tmp" if Path("/tmp").is_dir() else None  # a socket path must stay under 108 bytes
+            kwargs.setdefault("ip", str(Path(tempfile.mkdtemp(prefix="clflib-kernel-", dir=short)) / "k"))
             super().__init__(**kwargs)
+
+        def cleanup_resources(self, restart: bool = False) -> None:
+            super().cleanup_resources(restart=restart)
+            if not restart:
+                shutil.rmtree(Path(self.ip).parent, ignore_errors=True)
 
     return IPCKernelManager
 

@@ -184,12 +184,14 @@ def kernel_command(
     hide: Sequence[Path] = (),
     limits: Limits = DEFAULT_LIMITS,
     sandboxed: bool = True,
+    shared: Sequence[Path] = (),
 ) -> list[str]:
     """``argv`` (the kernel's command) wrapped in the sandbox, with ``work`` its only writable folder.
 
     The kernel sees the system folders, Python and its packages, the course's checkout and its
     data, all read-only, and nothing else of the machine (no home folders, no other checkouts).
-    ``hide``: more folders to replace with empty ones. ``sandboxed=False``
+    ``hide``: more folders to replace with empty ones; ``shared``: more writable folders (the
+    kernel's sockets, whose path must stay short). ``sandboxed=False``
     (``--trust-submissions``): only the limits, no sandbox.
     """
     work = Path(work).resolve()
@@ -219,7 +221,10 @@ def kernel_command(
     for folder in [*(PROJECT_ROOT / name for name in HIDDEN_IN_PROJECT), *map(Path, hide)]:
         if folder.is_dir():
             command += ["--tmpfs", str(folder.resolve())]
-    command += ["--bind", str(work), str(work), *_namespace_options()]
+    command += ["--bind", str(work), str(work)]
+    for folder in shared:
+        command += ["--bind", str(Path(folder).resolve()), str(Path(folder).resolve())]
+    command += _namespace_options()
     command += ["--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", str(work), "--setenv", "TMPDIR", "/tmp"]
     command += ["--chdir", str(work), "--"]
     if _is_root():  # RLIMIT_NPROC does not hold for root: drop to an unprivileged uid inside
