@@ -45,7 +45,6 @@ __all__ = [
     "decode",
     "serve",
     "serve_file",
-    "remote_type",
 ]
 
 MAX_ITEMS = 5_000_000  # numbers in one array or tensor; more is refused, not loaded
@@ -147,14 +146,7 @@ def _numbers(item: dict, dtype: str):
 
     import numpy as np
 
-    shape = item.get("shape")
-    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
-        raise ValueError(f"bad shape {str(shape)[:80]}")
-    size = 1
-    for n in shape:
-        size *= n
-    if size > MAX_ITEMS:
-        raise ValueError(f"{size} numbers is more than the {MAX_ITEMS} allowed")
+    shape, size = _shape(item)
     if not isinstance(item.get("b64"), str) or len(item["b64"]) > 4 * (size * 8 // 3 + 4):
         raise ValueError("a numeric payload that is not base64 of the right size")
     try:
@@ -232,16 +224,17 @@ def _encode_pandas(value: Any, keep, depth: int) -> dict:
     }
 
 
-def _check_shape(item: dict) -> list[int]:
-    shape = item["shape"]
+def _shape(item: dict) -> tuple[list[int], int]:
+    """An encoded array's shape and number of elements, checked: non-negative ints, not too many."""
+    shape = item.get("shape")
     if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
-        raise ValueError(f"bad shape {shape!r}")
+        raise ValueError(f"bad shape {str(shape)[:80]}")
     size = 1
     for n in shape:
         size *= n
-    if size != len(item["v"]) or size > MAX_ITEMS:
-        raise ValueError(f"shape {shape} does not match {len(item['v'])} values")
-    return shape
+    if size > MAX_ITEMS:
+        raise ValueError(f"{size} values is more than the {MAX_ITEMS} allowed")
+    return shape, size
 
 
 def decode(item: Any, resolve: Callable[[dict], Any] | None = None) -> Any:
@@ -336,9 +329,9 @@ def _decode_array(item: dict, resolve) -> Any:
     dtype, raw = item.get("dtype"), item.get("v")
     if dtype in _NUMERIC:
         return _numbers(item, dtype)
-    if not isinstance(raw, list):
-        raise ValueError("an array without values")
-    shape = _check_shape(item)
+    shape, size = _shape(item)
+    if not isinstance(raw, list) or len(raw) != size:
+        raise ValueError(f"shape {shape} does not match the values sent")
     if dtype == "str":
         if not all(isinstance(x, str) for x in raw):
             raise ValueError("a string array holds something other than strings")
@@ -349,15 +342,6 @@ def _decode_array(item: dict, resolve) -> Any:
             array[i] = decode(x, resolve)
         return array.reshape(shape)
     raise ValueError(f"bad array type {dtype!r}")
-
-
-def remote_type(value: Any) -> str:
-    """The type name of a value, or of the object a :class:`Remote` handle stands for.
-
-    >>> remote_type([1])
-    'list'
-    """
-    return value._type if isinstance(value, Remote) else type(value).__name__
 
 
 # --- the kernel's side ---------------------------------------------------------------------
