@@ -25,6 +25,8 @@ from clflib.profiles import Profile, resolve_precision
 __all__ = [
     "tokenize_dataset",
     "make_training_args",
+    "ARGUMENT_REASONS",
+    "argument_differences",
     "is_head_parameter",
     "is_token_classifier",
     "check_dataset_labels",
@@ -123,6 +125,44 @@ def make_training_args(
     )
     settings.update(overrides)
     return TrainingArguments(**settings)
+
+
+ARGUMENT_REASONS = {
+    "data_seed": "the order of the training batches follows the seed too, so a rerun sees the same batches",
+    "logging_steps": "about five training-loss logs per epoch, so the learning curve has points",
+    "save_total_limit": "only the best and the latest checkpoint stay on disk",
+    "use_cpu": "no CUDA here: train on the CPU, said explicitly",
+    "disable_tqdm": "progress bars stay on although clflib.setup() quiets transformers' logging",
+    "dataloader_pin_memory": "pinned memory only speeds up copies to a GPU (transformers turns it off with use_cpu)",
+    "bf16": "mixed precision on a GPU that supports bfloat16 (the gpu profile)",
+    "fp16": "mixed precision on an older GPU (the gpu profile)",
+}
+"""Why :func:`make_training_args` sets a field the plain recipe of lesson 01 leaves at its default."""
+
+
+def argument_differences(plain, course, ignore: Sequence[str] = ("output_dir", "logging_dir")):
+    """The TrainingArguments fields on which ``plain`` and ``course`` differ, with the reason.
+
+    A table indexed by field, with columns ``plain``, ``course`` and ``why`` (from
+    :data:`ARGUMENT_REASONS`; empty when the course has no reason on record, which lesson 01's
+    checks count as a failure).
+
+    >>> from transformers import TrainingArguments
+    >>> argument_differences(TrainingArguments("a", seed=1), TrainingArguments("b", seed=1, data_seed=1)).index.tolist()
+    ['data_seed']
+    """
+    import pandas as pd
+
+    a, b = plain.to_dict(), course.to_dict()
+    fields = [k for k in sorted(set(a) | set(b)) if k not in ignore and a.get(k) != b.get(k)]
+    return pd.DataFrame(
+        {
+            "plain": [a.get(k) for k in fields],
+            "course": [b.get(k) for k in fields],
+            "why": [ARGUMENT_REASONS.get(k, "") for k in fields],
+        },
+        index=pd.Index(fields, name="argument"),
+    )
 
 
 HEAD_MODULES = ("classifier", "pre_classifier", "score")

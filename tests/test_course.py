@@ -21,16 +21,29 @@ def write_notebook(path, body):
 
 
 @pytest.mark.notebook
-def test_run_lesson_passes_parameters_and_reads_metrics(tmp_path):
+def test_run_lesson_passes_parameters_and_reads_metrics(tmp_path, monkeypatch):
     nb = write_notebook(
         tmp_path / "ok.ipynb",
         "from clflib.course.reporting import write_metrics\n"
         "write_metrics(METRICS_PATH, {'value': VALUE, 'flag': FLAG})",
     )
-    run = runner.run_lesson(nb, tmp_path / "out", {"VALUE": 41, "FLAG": False}, timeout=120)
+    import os
+    import tempfile
+    import warnings
+
+    made, mkdtemp = [], tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda *a, **k: made.append(mkdtemp(*a, **k)) or made[-1])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = runner.run_lesson(nb, tmp_path / "out", {"VALUE": 41, "FLAG": False}, timeout=120)
+    assert not [w for w in caught if "never awaited" in str(w.message)], "the kernel's cleanup must run"
     assert run.ok, run.error
     assert run.metrics == {"value": 41, "flag": False}  # a bool stays a bool
     assert run.executed_notebook.is_file() and run.seconds > 0
+    sockets = [path for path in made if "clflib-kernel-" in path]
+    assert sockets and not any(os.path.exists(path) for path in sockets), (
+        "the kernel's socket folder is removed"
+    )
 
 
 @pytest.mark.notebook

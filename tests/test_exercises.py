@@ -84,7 +84,7 @@ def test_first_code_cell_works_in_colab_and_jupyterlab(exercise, assert_colab_bl
     assert_colab_block_is_rerunnable(first)
     student_folder = f"/content/course/exercises/{exercise.slug}/student"
     assert f'os.chdir("{student_folder}")' in first, "Colab must run where the tests are"
-    assert 'grader = otter.Notebook(tests_dir="tests")' in first
+    assert 'grader = self_check.Notebook(tests_dir="tests")' in first
     if exercise.slug != "quiz":  # the quiz trains nothing, so it skips the heavy stack
         assert "clflib.setup()" in first
 

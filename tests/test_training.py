@@ -57,6 +57,42 @@ def test_training_args_follow_the_course_recipe(tmp_path):
     assert training.make_training_args(p, tmp_path, num_train_epochs=7).num_train_epochs == 7
 
 
+def test_the_course_args_are_the_plain_recipe_plus_documented_additions(tmp_path):
+    """Lesson 01 writes TrainingArguments by hand the way the transformers docs do, then uses
+    make_training_args: every field on which they differ must be one the course explains."""
+    from transformers import TrainingArguments
+
+    p = profiles.get_profile("cpu")
+    plain = TrainingArguments(
+        output_dir=str(tmp_path / "plain"),
+        num_train_epochs=p.num_epochs,
+        per_device_train_batch_size=p.batch_size,
+        per_device_eval_batch_size=p.eval_batch_size,
+        learning_rate=p.learning_rate,
+        weight_decay=p.weight_decay,
+        warmup_steps=p.warmup_ratio,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        load_best_model_at_end=True,
+        metric_for_best_model="f1",
+        train_sampling_strategy="group_by_length",
+        report_to="none",
+        seed=7,
+    )
+    course = training.make_training_args(p, tmp_path / "course", train_size=320, seed=7)
+    differences = training.argument_differences(plain, course)
+    assert {"data_seed", "logging_steps", "save_total_limit", "use_cpu"} <= set(differences.index)
+    assert set(differences.index) <= set(training.ARGUMENT_REASONS)  # disable_tqdm after setup()
+    assert (differences["why"] != "").all()
+    assert differences.loc["logging_steps", "course"] == 2 and differences.loc["data_seed", "course"] == 7
+    changed = TrainingArguments(output_dir=str(tmp_path / "plain"), seed=7, max_grad_norm=0.5)
+    assert differences_without_reason(training.argument_differences(changed, course)) >= {"max_grad_norm"}
+
+
+def differences_without_reason(table):
+    return set(table.index[table["why"] == ""])
+
+
 def test_trainer_keeps_the_best_checkpoint(tiny_model, minilm_tokenizer, toy_splits, tmp_path):
     enc = training.tokenize_dataset(toy_splits, minilm_tokenizer, max_length=16)
     p = profiles.get_profile("smoke", num_epochs=4, learning_rate=3e-3, batch_size=16)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from clflib.course.remote import RemoteNamespace
 from clflib.course.sandbox import DEFAULT_LIMITS, Limits, kernel_command, prepare_scratch
+from clflib.course.self_check import mark_unanswered
 
 __all__ = ["WORKER_MEMORY_GIB", "MAX_REPLY_BYTES", "grade_one", "failure_summary", "shorten", "main"]
 
@@ -172,29 +173,6 @@ def _sender(client, manager, timeout: float, work: Path):
     return send
 
 
-def _unanswered(test_case, namespace) -> tuple[list[str], list[str]]:
-    """The notebook variables a test needs that are still ``...``, and those never set."""
-    names = [name for name in test_case.body._get_func_params() if name != "env"]
-    values = {name: namespace.get(name) for name in names}
-    return (
-        [name for name, value in values.items() if value is Ellipsis],
-        [name for name, value in values.items() if value is None],
-    )
-
-
-def _not_answered(question: str, blank: list[str], unset: list[str]):
-    """A test body that fails saying what is missing, instead of a TypeError on ``...``."""
-    if blank:
-        message = f"{question} is not answered yet ({', '.join(blank)} is still ...)"
-    else:
-        message = f"{question}: {', '.join(unset)} never set (the cell that sets it raised or did not run)"
-
-    def fail(*args, **kwargs):
-        raise AssertionError(message)
-
-    return fail
-
-
 def _failure(result) -> str:
     """What the gradebook says of a failed test. A hidden test is named, not quoted: instructors
     share the reasons with learners, and a hidden test's message may hold the expected value."""
@@ -215,10 +193,7 @@ def _run_tests(test_dir: Path, namespace) -> dict:
     questions = {}
     for path in sorted(test_dir.glob("*.py")):
         test_file = ExceptionTestFile.from_file(str(path))
-        for test_case in test_file.test_cases:
-            blank, unset = _unanswered(test_case, namespace)
-            if blank or unset:
-                test_case.body.test_func = _not_answered(test_file.name, blank, unset)
+        mark_unanswered(test_file, namespace)
         test_file.run(namespace)
         questions[test_file.name] = {
             "score": float(test_file.score),

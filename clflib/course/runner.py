@@ -161,10 +161,12 @@ def _ipc_kernel_manager_class():
             kwargs.setdefault("ip", str(Path(tempfile.mkdtemp(prefix="clflib-kernel-", dir=short)) / "k"))
             super().__init__(**kwargs)
 
-        def cleanup_resources(self, restart: bool = False) -> None:
-            super().cleanup_resources(restart=restart)
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
             if not restart:
                 shutil.rmtree(Path(self.ip).parent, ignore_errors=True)
+
+        cleanup_resources = _async_cleanup_resources  # what nbclient awaits; shutdown calls the other name
 
     return IPCKernelManager
 
