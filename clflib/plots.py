@@ -29,6 +29,7 @@ __all__ = [
     "plot_throughput_by_batch_size",
     "plot_few_shot_curve",
     "plot_embedding_maps",
+    "plot_noise_curve",
 ]
 
 
@@ -348,4 +349,26 @@ def plot_embedding_maps(
         ax.set_yticks([])
     axes[0][-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.suptitle(title)
+    return fig
+
+
+def plot_noise_curve(summary, metric: str = "macro_f1", title: str = "Test macro-F1 against label noise"):
+    """One line per noise kind over the share of flipped training labels, with the seed-to-seed
+    standard deviation as error bars. ``summary`` has columns ``kind``, ``rate``,
+    ``{metric}_mean`` and ``{metric}_sd`` (lesson 09)."""
+    fig, ax = _figure(6.0, 4.0)
+    for kind, rows in summary.groupby("kind", sort=False):
+        rows = rows.sort_values("rate")
+        ax.errorbar(
+            100 * rows["rate"],
+            rows[f"{metric}_mean"],
+            yerr=rows[f"{metric}_sd"],
+            marker="o",
+            capsize=3,
+            label=kind,
+        )
+    ax.set_xlabel("training labels flipped (%)")
+    ax.set_ylabel(metric.replace("_", " ") + " (test labels untouched)")
+    ax.set_title(title)
+    ax.legend(title="noise")
     return fig

@@ -183,6 +183,16 @@ def test_exercise_07_questions_and_points():
     ]
 
 
+def test_exercise_09_questions_and_points():
+    exercise = BY_SLUG["09_labels"]
+    assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
+        ("q1", 3, False),
+        ("q2", 1, True),
+        ("q3", 3, False),
+        ("q4", 2, False),
+    ]
+
+
 def test_exercise_02_hidden_baseline_is_a_measured_number():
     """q3's hidden test compares with the baseline's held-back macro-F1, measured once."""
     exercise = BY_SLUG["02_multiclass_imbalance"]
@@ -661,6 +671,23 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
                 },
             )
         }
+    if slug == "09_labels":
+        # q1 labels by the word "refund" instead of the rule; q3 reports a noisy score it never
+        # measured (no loss at all); q4 is right
+        return {
+            "word_not_rule.ipynb": answered(
+                build,
+                {
+                    "q1-answer": "q1_labels = ['refund_return' if 'refund' in m.lower() else 'billing' for m in Q1_MESSAGES]",
+                    "q3-answer": (
+                        "q3_noisy = label_noise.flip_random(train_labels, NOISE_RATE, len(intent_names), seed=SEED).labels\n"
+                        "q3_flipped_rows = np.flatnonzero(q3_noisy != train_labels)\n"
+                        "q3_clean_f1 = test_macro_f1(train_labels)\n"
+                        "q3_noisy_f1 = q3_clean_f1  # 'the model did not mind'"
+                    ),
+                },
+            )
+        }
     if slug == "quiz":
         wrong = {f"q{i:02d}-answer": f"q{i:02d} = 99" for i in (2, 3, 5, 6)}
         return {
@@ -795,6 +822,11 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
         assert (shortcuts["q1"], shortcuts["q2"], shortcuts["total"]) == ("0.5", "1", "1.5")
         assert "q1 0.5/2: hidden test q1_counted_on_every_route failed" in shortcuts["reason"]
         assert "q2 1/3: hidden test q2_beats_the_default_on_held_back_messages failed" in shortcuts["reason"]
+    if slug == "09_labels":
+        word = book["word_not_rule.ipynb"]  # both pass their public checks, neither its hidden test
+        assert (word["q1"], word["q3"], word["q4"], word["total"]) == ("0.5", "1", "2", "3.5")
+        assert "q1 0.5/3: hidden test q1_agrees_with_the_reference_labelling failed" in word["reason"]
+        assert "q3 1/3: hidden test q3_scores_are_the_models failed" in word["reason"]
     if slug == "quiz":
         assert correct["passed"] == "yes" and unanswered["passed"] == "no"
         assert (book["seven_right.ipynb"]["total"], book["seven_right.ipynb"]["passed"]) == ("7", "yes")

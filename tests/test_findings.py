@@ -351,10 +351,13 @@ def test_fine_tuned_noise_findings():
     )
     said = text(findings.fine_tuned_noise_findings(confirm))
     assert "0.850 on clean labels and 0.750 with 20% random noise (10.0 points lost)" in said
+    assert "the frozen model goes from 0.800 to 0.770 at the same noise (3.0 points lost)" in said
     assert "Fine-tuning suffers more" in said and "weaker" not in said
     weak = confirm.assign(**{"fine-tuned macro-F1": [0.6, 0.59], "frozen + LR macro-F1": [0.8, 0.79]})
     said = text(findings.fine_tuned_noise_findings(weak))
     assert "weaker than the frozen one" in said and "fair guide" in said
+    gained = confirm.assign(**{"frozen + LR macro-F1": [0.80, 0.81]})
+    assert "(1.0 points gained)" in text(findings.fine_tuned_noise_findings(gained))
     assert "needs the clean point" in text(findings.fine_tuned_noise_findings(confirm.iloc[1:]))
 
 
@@ -419,3 +422,14 @@ def test_decision_rule_findings():
     assert "never put" in text(
         findings.decision_rule_findings(crossed.iloc[:0], both, ("billing", "refund_return"))
     )
+
+
+def test_cleaning_findings_when_cleaning_hurts():
+    said = text(
+        findings.cleaning_findings(detection_table(noisy=0.70, removed=0.65, relabelled=0.6), 0.80, rate=0.2)
+    )
+    assert "won nothing back" in said and "30% of the flips were not flagged" in said
+    said = text(
+        findings.cleaning_findings(detection_table(noisy=0.81, removed=0.70, relabelled=0.6), 0.80, rate=0.2)
+    )
+    assert "nothing to win back" in said and "Cleaning even hurt" in said

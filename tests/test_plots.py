@@ -81,3 +81,18 @@ def test_embedding_maps_draw_one_panel_per_map_and_check_shapes():
     assert [t.get_text() for t in figure.axes[1].get_legend().get_texts()] == ["a", "b", "c"]
     with pytest.raises(ValueError, match="expected \\(4, 2\\)"):
         plots.plot_embedding_maps({"bad": np.zeros((3, 2))}, labels, ["a", "b", "c"])
+
+
+def test_noise_curve_has_a_line_per_noise_kind_in_percent():
+    summary = pd.DataFrame(
+        {
+            "kind": ["random", "random", "pairwise", "pairwise"],
+            "rate": [0.0, 0.2, 0.0, 0.2],
+            "macro_f1_mean": [0.9, 0.85, 0.9, 0.7],
+            "macro_f1_sd": [0.0, 0.01, 0.0, 0.02],
+        }
+    )
+    figure = plots.plot_noise_curve(summary)
+    axis = figure.axes[0]
+    assert [t.get_text() for t in axis.get_legend().get_texts()] == ["random", "pairwise"]
+    assert list(axis.lines[0].get_xdata()) == [0.0, 20.0]

@@ -564,15 +564,19 @@ def fine_tuned_noise_findings(confirm: pd.DataFrame, tolerance: float = NOISE_PO
     ft_clean, ft_noisy = confirm["fine-tuned macro-F1"].iloc[[0, -1]]
     lr_clean, lr_noisy = confirm["frozen + LR macro-F1"].iloc[[0, -1]]
     ft_drop, lr_drop = 100 * (ft_clean - ft_noisy), 100 * (lr_clean - lr_noisy)
+
+    def moved(drop: float) -> str:
+        return f"{drop:.1f} points lost" if drop >= 0 else f"{-drop:.1f} points gained"
+
     lines = [
         f"Fine-tuned, the model scores {ft_clean:.3f} on clean labels and {ft_noisy:.3f} with {rate:.0%} random "
-        f"noise ({ft_drop:.1f} points lost); the frozen model loses {lr_drop:.1f} points at the same point "
-        f"({lr_clean:.3f} to {lr_noisy:.3f})."
+        f"noise ({moved(ft_drop)}); the frozen model goes from {lr_clean:.3f} to {lr_noisy:.3f} at the same "
+        f"noise ({moved(lr_drop)})."
     ]
     if ft_clean < lr_clean:
         lines.append(
             "In this run the fine-tuned model is weaker than the frozen one even on clean labels (too short a "
-            "training for 77 classes), so read its drop with care."
+            "training), so read its drop with care."
         )
     if abs(ft_drop - lr_drop) <= tolerance:
         lines.append("The cheap model's curve is a fair guide to the fine-tuned one here.")
@@ -617,6 +621,17 @@ def cleaning_findings(detection: pd.DataFrame, clean_macro_f1: float, *, rate: f
         )
         if recovered is None:
             head += " The noise cost nothing measurable here, so there was nothing to win back."
+            if best < m["noisy_macro_f1"] - NOISE_POINTS / 100:
+                head += (
+                    f" Cleaning even hurt: with {m['flagged']:.0f} flags, good examples went out with the bad "
+                    "ones."
+                )
+        elif recovered <= 0:
+            head += (
+                f" {best_way.capitalize()} won nothing back: macro-F1 stayed at or below the noisy model's, because "
+                f"{1 - m['recall']:.0%} of the flips were not flagged and {m['flagged'] * (1 - m['precision']):.0f} "
+                "clean rows were flagged with them."
+            )
         elif recovered >= 0.5:
             head += f" {best_way.capitalize()} won back {recovered:.0%} of what the noise cost."
         else:
@@ -625,7 +640,8 @@ def cleaning_findings(detection: pd.DataFrame, clean_macro_f1: float, *, rate: f
             head += (
                 f" {best_way.capitalize()} won back only {max(recovered, 0):.0%} of what the noise cost. What limits it: "
                 f"{missed:.0%} of the flips were not flagged and stay in training, and {wrong:.0f} clean rows were "
-                "flagged with them."
+                f"flagged with them; removing {m['flagged']:.0f} rows also shrinks the training set, and the clean "
+                "ones flagged are the hard examples near a boundary, the ones a model learns most from."
             )
         lines.append(head)
     if {"random", "pairwise"} <= set(means.index) and means.loc["pairwise", "recall"] < means.loc[
