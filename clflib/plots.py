@@ -296,17 +296,28 @@ def plot_throughput_by_batch_size(table, title: str = "Throughput against batch 
     return fig
 
 
+def _lines_with_spread(ax, summary, by: str, x: str, metric: str, x_scale: float = 1.0) -> None:
+    """One line per value of ``by`` over ``x``: ``{metric}_mean``, with ``{metric}_sd`` (the
+    seed-to-seed spread) as error bars."""
+    for name, rows in summary.groupby(by, sort=False):
+        rows = rows.sort_values(x)
+        ax.errorbar(
+            x_scale * rows[x],
+            rows[f"{metric}_mean"],
+            yerr=rows[f"{metric}_sd"],
+            marker="o",
+            capsize=3,
+            label=name,
+        )
+
+
 def plot_few_shot_curve(
     summary, metric: str = "accuracy", title: str = "Accuracy against examples per class"
 ):
     """One line per method over K (examples per class, log scale), with the seed-to-seed standard
     deviation as error bars; ``summary`` comes from :func:`clflib.fewshot.summarise_curve`."""
     fig, ax = _figure(6.0, 4.0)
-    for method, rows in summary.groupby("method", sort=False):
-        rows = rows.sort_values("k")
-        ax.errorbar(
-            rows["k"], rows[f"{metric}_mean"], yerr=rows[f"{metric}_sd"], marker="o", capsize=3, label=method
-        )
+    _lines_with_spread(ax, summary, "method", "k", metric)
     ax.set_xscale("log", base=2)
     ks = sorted(summary["k"].unique())
     ax.set_xticks(ks, [str(k) for k in ks])
@@ -357,16 +368,7 @@ def plot_noise_curve(summary, metric: str = "macro_f1", title: str = "Test macro
     standard deviation as error bars. ``summary`` has columns ``kind``, ``rate``,
     ``{metric}_mean`` and ``{metric}_sd`` (lesson 09)."""
     fig, ax = _figure(6.0, 4.0)
-    for kind, rows in summary.groupby("kind", sort=False):
-        rows = rows.sort_values("rate")
-        ax.errorbar(
-            100 * rows["rate"],
-            rows[f"{metric}_mean"],
-            yerr=rows[f"{metric}_sd"],
-            marker="o",
-            capsize=3,
-            label=kind,
-        )
+    _lines_with_spread(ax, summary, "kind", "rate", metric, x_scale=100)
     ax.set_xlabel("training labels flipped (%)")
     ax.set_ylabel(metric.replace("_", " ") + " (test labels untouched)")
     ax.set_title(title)
