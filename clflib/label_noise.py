@@ -152,13 +152,14 @@ def out_of_fold_probabilities(
 ) -> np.ndarray:
     """Predicted class probabilities for every row from a logistic regression that never saw it.
 
-    Stratified ``folds``-fold cross-validation on ``features`` (e.g. frozen sentence embeddings).
+    Stratified ``folds``-fold cross-validation on ``features`` (e.g. frozen sentence embeddings);
+    the folds' models are fitted two at a time (:func:`clflib.baselines.fit_logistic_regressions`).
     Returns an (n, ``num_classes``) array whose rows sum to 1; a class absent from a fold's
     training part gets probability 0 in that fold.
     """
     from sklearn.model_selection import StratifiedKFold
 
-    from clflib.baselines import fit_logistic_regression
+    from clflib.baselines import fit_logistic_regressions
 
     features, labels = np.asarray(features), np.asarray(labels)
     counts = np.bincount(labels, minlength=num_classes)
@@ -170,8 +171,11 @@ def out_of_fold_probabilities(
         )
     probabilities = np.zeros((len(labels), num_classes))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, held_out in splitter.split(features, labels):
-        model = fit_logistic_regression(features[train], labels[train], C=C, seed=seed)
+    splits = list(splitter.split(features, labels))
+    models = fit_logistic_regressions(
+        [(features[train], labels[train]) for train, _ in splits], C=C, seed=seed
+    )
+    for (_, held_out), model in zip(splits, models):
         probabilities[np.ix_(held_out, model.classes_)] = model.predict_proba(features[held_out])
     return probabilities
 

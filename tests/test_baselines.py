@@ -46,3 +46,36 @@ def test_bad_shapes_and_a_single_class_are_explained():
         baselines.fit_logistic_regression(np.zeros((3, 2)), [0, 1])
     with pytest.raises(ValueError, match="at least two classes"):
         baselines.fit_logistic_regression(np.zeros((3, 2)), [1, 1, 1])
+
+
+def test_fits_side_by_side_match_fits_one_after_the_other():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(300, 16))
+    label_sets = [rng.integers(0, 4, size=300) for _ in range(5)]
+    together = baselines.fit_logistic_regressions(
+        [(vectors, labels) for labels in label_sets], C=3.0, workers=2
+    )
+    alone = [baselines.fit_logistic_regression(vectors, labels, C=3.0) for labels in label_sets]
+    assert len(together) == 5
+    for a, b in zip(together, alone):
+        np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_many_fits_check_every_job_and_the_worker_count():
+    good = (np.zeros((4, 2)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="one row per label"):
+        baselines.fit_logistic_regressions([good, (np.zeros((3, 2)), [0, 1, 0, 1])])
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        baselines.fit_logistic_regressions([good], workers=0)
+    with pytest.raises(ValueError, match="C has 3 values for 2 jobs"):
+        baselines.fit_logistic_regressions([good, good], C=[1.0, 2.0, 3.0])
+
+
+def test_one_c_per_job_is_the_same_as_fitting_each_alone():
+    rng = np.random.default_rng(1)
+    vectors, labels = rng.normal(size=(200, 8)), rng.integers(0, 3, size=200)
+    weak, strong = baselines.fit_logistic_regressions([(vectors, labels)] * 2, C=[100.0, 0.01])
+    np.testing.assert_allclose(
+        weak.coef_, baselines.fit_logistic_regression(vectors, labels, C=100.0).coef_, rtol=1e-6
+    )
+    assert np.abs(strong.coef_).sum() < np.abs(weak.coef_).sum()

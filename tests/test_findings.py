@@ -359,6 +359,12 @@ def test_fine_tuned_noise_findings():
     gained = confirm.assign(**{"frozen + LR macro-F1": [0.80, 0.81]})
     assert "(1.0 points gained)" in text(findings.fine_tuned_noise_findings(gained))
     assert "needs the clean point" in text(findings.fine_tuned_noise_findings(confirm.iloc[1:]))
+    # a fine-tuned model that learned nothing loses nothing: no "suffers more" (the smoke run)
+    flat = confirm.assign(**{"fine-tuned macro-F1": [0.033, 0.033], "frozen + LR macro-F1": [0.438, 0.485]})
+    said = text(findings.fine_tuned_noise_findings(flat))
+    assert (
+        "Neither model lost anything" in said and "suffers more" not in said and "suffered less" not in said
+    )
 
 
 def detection_table(noisy=0.70, removed=0.76, relabelled=0.74, precision=0.8, recall=0.7):

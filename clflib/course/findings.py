@@ -579,7 +579,12 @@ def fine_tuned_noise_findings(confirm: pd.DataFrame, tolerance: float = NOISE_PO
             "In this run the fine-tuned model is weaker than the frozen one even on clean labels (too short a "
             "training), so read its drop with care."
         )
-    if abs(ft_drop - lr_drop) <= tolerance:
+    if max(ft_drop, lr_drop) <= 0:
+        lines.append(
+            "Neither model lost anything to this noise in this run, so their tolerance cannot be compared here "
+            "(too small a test split, or a model that learned too little)."
+        )
+    elif abs(ft_drop - lr_drop) <= tolerance:
         lines.append("The cheap model's curve is a fair guide to the fine-tuned one here.")
     elif ft_drop > lr_drop:
         lines.append(
