@@ -369,6 +369,7 @@ def fine_tune(
     problem_type: str | None = None,
     task: str = "sequence_classification",
     device=None,
+    prepare: Callable | None = None,
     **trainer_options: Any,
 ):
     """Seed, load a fresh classifier for ``label_names``, build the course's Trainer and train it.
@@ -378,7 +379,9 @@ def fine_tune(
     and the same seed. ``trainer_options`` go to :func:`make_trainer` (``compute_metrics``,
     ``metric_for_best_model``, ``loss``, ``train_sampler``, ``head_learning_rate``, ...).
     ``task="token_classification"`` trains one tag per token (lesson 04; ``label_names`` are
-    then the BIO tags). Returns the trained Trainer (its model is the best checkpoint).
+    then the BIO tags). ``prepare`` is applied to the freshly loaded model and returns the model
+    to train (lesson 10 freezes layers or adds LoRA adapters: :func:`clflib.adaptation.adapt`).
+    Returns the trained Trainer (its model is the best checkpoint).
 
     >>> trainer = fine_tune("minilm", ["neg", "pos"], tokenizer, encoded["train"],
     ...                     encoded["validation"], profile, "runs/sentiment")  # doctest: +SKIP
@@ -393,6 +396,8 @@ def fine_tune(
         model = load_token_classifier(model_name, label_names)
     else:
         model = load_sequence_classifier(model_name, label_names, problem_type=problem_type)
+    if prepare is not None:
+        model = prepare(model)
     if device is not None:
         model.to(device)
     trainer = make_trainer(

@@ -1,0 +1,51 @@
+"""The two-head model's mixed-batch loss and training (lesson 10)."""
+
+import math
+
+import pytest
+import torch
+
+from clflib import multitask
+
+
+def test_each_head_averages_over_its_own_labelled_rows():
+    logits_a = torch.tensor([[2.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    logits_b = torch.tensor([[0.0, 0.0, 0.0]] * 3)
+    labels_a = torch.tensor([0, -100, 1])
+    labels_b = torch.tensor([-100, 2, -100])
+    ce = torch.nn.functional.cross_entropy
+    expected_a = ce(logits_a[[0, 2]], labels_a[[0, 2]])
+    expected_b = math.log(3)
+    loss = multitask.two_head_loss(logits_a, logits_b, labels_a, labels_b, weight_a=0.25)
+    assert loss.item() == pytest.approx(0.25 * expected_a.item() + 0.75 * expected_b, rel=1e-6)
+
+
+def test_a_batch_without_labels_for_a_task_gives_no_nan_and_keeps_gradients():
+    logits_a = torch.zeros(2, 3, requires_grad=True)
+    logits_b = torch.zeros(2, 2, requires_grad=True)
+    loss = multitask.two_head_loss(logits_a, logits_b, torch.tensor([1, 2]), torch.tensor([-100, -100]))
+    loss.backward()
+    assert torch.isfinite(loss) and logits_a.grad.abs().sum() > 0 and logits_b.grad.abs().sum() == 0
+    with pytest.raises(ValueError, match="weight_a"):
+        multitask.two_head_loss(logits_a, logits_b, torch.tensor([1, 2]), torch.tensor([0, 1]), weight_a=2)
+    with pytest.raises(ValueError, match="one label per row"):
+        multitask.two_head_loss(logits_a, logits_b, torch.tensor([1]), torch.tensor([0, 1]))
+
+
+def test_two_heads_learn_two_tasks_from_partly_labelled_rows(minilm_tokenizer):
+    texts = ["great, thanks", "awful, broken", "love it", "terrible service"] * 4
+    sentiment = [1, 0, 1, 0] * 4
+    urgency = [0, 1, 0, 1] * 4
+    # half the rows carry only one of the two labels
+    labels_a = [s if i % 4 != 3 else -100 for i, s in enumerate(sentiment)]
+    labels_b = [u if i % 4 != 0 else -100 for i, u in enumerate(urgency)]
+    torch.manual_seed(0)
+    model = multitask.TwoHeadClassifier("minilm-l2", 2, 2)
+    history = multitask.train_two_heads(
+        model, minilm_tokenizer, texts, labels_a, labels_b, epochs=8, learning_rate=1e-3, batch_size=8
+    )
+    assert history[-1] < history[0]
+    pred_a, pred_b = multitask.predict_two_heads(model, minilm_tokenizer, texts[:4])
+    assert pred_a.tolist() == sentiment[:4] and pred_b.tolist() == urgency[:4]
+    with pytest.raises(ValueError, match="differ in length"):
+        multitask.train_two_heads(model, minilm_tokenizer, texts, labels_a[:3], labels_b)
