@@ -2,7 +2,7 @@
 
 import pytest
 
-from clflib.serving import cost
+from clflib import cost
 
 
 def test_cost_per_million_follows_the_arithmetic():
