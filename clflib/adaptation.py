@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from clflib.training import is_head_parameter
+from clflib.training import HEAD_MODULES, is_head_parameter
 
 __all__ = [
     "ADAPTATIONS",
@@ -82,6 +82,11 @@ def freeze_below(model, trainable_layers: int):
             f"trainable_layers must be between 0 and {depth} (the encoder's depth), got {trainable_layers}."
         )
     lowest_trained = depth - trainable_layers
+    if not any(is_head_parameter(name) for name, _ in model.named_parameters()):
+        raise ValueError(
+            f"{type(model).__name__} has no head parameters named {list(HEAD_MODULES)}: freeze_below knows "
+            "transformers' sequence classifiers (freeze other models' parameters with requires_grad yourself)."
+        )
     for name, parameter in model.named_parameters():
         layer = _LAYER.search(name)
         parameter.requires_grad = _is_head(name) or (
@@ -119,9 +124,14 @@ def add_lora(
 
 
 def merged(model):
-    """A LoRA model's adapters added into its weights: a plain transformers model again (other
-    models come back unchanged)."""
-    return model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
+    """A LoRA model's adapters added into its weights: a plain transformers model again, every
+    weight trainable (the LoRA model itself is changed in place; other models come back
+    unchanged)."""
+    if not hasattr(model, "merge_and_unload"):
+        return model
+    plain = model.merge_and_unload()
+    plain.requires_grad_(True)
+    return plain
 
 
 def adapt(model, how: str):

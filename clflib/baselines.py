@@ -89,14 +89,16 @@ def fit_logistic_regressions(
     from threadpoolctl import threadpool_limits
 
     checked = [_check_fit_inputs(vectors, labels) for vectors, labels in jobs]
-    strengths = [float(C)] * len(checked) if np.isscalar(C) else [float(c) for c in C]
+    strengths = [float(C)] * len(checked) if np.ndim(C) == 0 else [float(c) for c in C]
     if len(strengths) != len(checked):
         raise ValueError(
             f"C has {len(strengths)} values for {len(checked)} jobs: give one C, or one per job."
         )
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}.")
-    with threadpool_limits(limits=1), ThreadPoolExecutor(max_workers=workers) as pool:
+    # the BLAS limit is process-wide (pthreads OpenBLAS, the wheels numpy and scipy ship), so it
+    # reaches the pool's threads; two calls of this function must not run at the same time
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda job: _fit(*job[0], job[1], seed), zip(checked, strengths)))
 
 

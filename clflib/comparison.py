@@ -2,8 +2,8 @@
 
 Each trained (or zero-shot) method gives one :class:`MethodRun` per seed; :func:`approach_table`
 averages the seeds (mean and sd of accuracy and macro-F1), adds the CPU cost per million
-predictions, and :func:`frontier` marks the methods no other method beats on both quality and
-cost. :func:`decision_rows` names the best method for each amount of labelled data.
+predictions, and :func:`frontier` marks the methods on the quality/cost frontier: no other
+method is at least as good on both and better on one. :func:`decision_rows` names the best method for each amount of labelled data.
 
 >>> runs = [MethodRun("majority", "none", 0, 0, accuracy=0.1, macro_f1=0.01, ms_per_1k=0.01),
 ...         MethodRun("tf-idf + LR", "all labels", 9000, 0, accuracy=0.8, macro_f1=0.79, ms_per_1k=20.0),
@@ -62,7 +62,8 @@ def ms_per_1k(predict: Callable[[list[str]], Sequence], texts: Sequence[str], wa
     texts = list(texts)
     if not texts:
         raise ValueError("ms_per_1k needs at least one text to time.")
-    predict(texts[:warm_up])
+    if warm_up:
+        predict(texts[:warm_up])
     started = time.perf_counter()
     predict(texts)
     return (time.perf_counter() - started) * 1000 * 1000 / len(texts)
@@ -120,6 +121,9 @@ def decision_rows(table: pd.DataFrame, quality: str = "macro_f1") -> dict[str, s
     best = {}
     for regime in LABEL_REGIMES[1:]:
         rows = table[table["regime"] == regime]
-        if len(rows):
-            best[regime] = str(rows.loc[rows[quality].idxmax(), "method"])
+        if len(rows):  # ties on quality go to the cheaper method
+            ranked = rows.sort_values(
+                [quality, "cost_per_million"], ascending=[False, True], na_position="last"
+            )
+            best[regime] = str(ranked.iloc[0]["method"])
     return best

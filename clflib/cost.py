@@ -55,8 +55,18 @@ def cost_arithmetic(ms_per_1k: float, cores: int, price_per_core_hour: float = P
     hours = core_hours_per_million(ms_per_1k, cores)
     dollars = cost_per_million(ms_per_1k, cores, price_per_core_hour)
     return (
-        f"1,000,000 predictions x {ms_per_1k:,.4g} ms per 1,000 = {ms_per_1k:,.4g} s on {cores} cores = "
-        f"{hours:.4g} core-hours x ${price_per_core_hour:g} = ${dollars:.4f}"
+        f"1,000,000 predictions x {_number(ms_per_1k)} ms per 1,000 = {_number(ms_per_1k)} s on {cores} cores = "
+        f"{_number(hours)} core-hours x ${price_per_core_hour:g} = ${_money(dollars)}"
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def _money(dollars: float) -> str:
+    return (
+        f"{dollars:,.2f}" if dollars >= 100 else (f"{dollars:.4f}" if dollars >= 0.001 else f"{dollars:.2g}")
     )
 
 
@@ -75,7 +85,8 @@ def daily_cost(
 
 
 def size_on_disk(path: str | Path) -> int:
-    """Bytes of a file, or of every file under a folder (a saved model)."""
+    """Bytes of a file, or of every file under a folder (a saved model: point it at the folder
+    ``save_pretrained`` wrote, not a Trainer's output folder with its checkpoints)."""
     path = Path(path)
     if path.is_file():
         return path.stat().st_size

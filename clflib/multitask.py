@@ -7,7 +7,7 @@ other, and each head's loss averages over the rows labelled for it.
 
 >>> import torch
 >>> loss = two_head_loss(torch.zeros(2, 3), torch.zeros(2, 2), torch.tensor([0, -100]), torch.tensor([-100, -100]))
->>> round(loss.item(), 4)  # log(3) from the one intent label, 0 from sentiment (no labels here)
+>>> round(loss.item(), 4)  # 0.5 x log(3) from the one intent label, 0 from sentiment (no labels here)
 0.5493
 """
 
@@ -35,7 +35,8 @@ def two_head_loss(logits_a, logits_b, labels_a, labels_b, weight_a: float = 0.5)
     """``weight_a`` x task A's loss + (1 - ``weight_a``) x task B's loss.
 
     Each is the mean cross-entropy over the rows labelled for that task (label ``-100``: not
-    labelled); a task with no labelled row in the batch contributes 0.
+    labelled); a task with no labelled row in the batch contributes 0 (the other task's loss
+    keeps its weight, so such a batch takes a smaller step).
     """
     if not 0.0 <= weight_a <= 1.0:
         raise ValueError(f"weight_a must be between 0 and 1, got {weight_a}.")
@@ -114,6 +115,7 @@ def train_two_heads(
     import numpy as np
     import torch
 
+    texts, labels_a, labels_b = list(texts), list(labels_a), list(labels_b)  # by position, never by index
     if not len(texts) == len(labels_a) == len(labels_b):
         raise ValueError(
             f"texts, labels_a and labels_b differ in length: {len(texts)}, {len(labels_a)}, {len(labels_b)}."
@@ -146,6 +148,9 @@ def predict_two_heads(
     import numpy as np
     import torch
 
+    texts = list(texts)
+    if not texts:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
     model.eval()
     out_a, out_b = [], []
     none = [NOT_LABELLED] * len(texts)

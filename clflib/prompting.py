@@ -74,22 +74,49 @@ def _normalise(text: str) -> str:
     return re.sub(r"[\s_\-]+", " ", text.lower()).strip()
 
 
+def _label_forms(label_names: Sequence[str]) -> dict[str, str]:
+    forms: dict[str, str] = {}
+    for name in label_names:
+        form = _normalise(name)
+        if form in forms:
+            raise ValueError(
+                f"labels {forms[form]!r} and {name!r} read the same once case and _/- are ignored."
+            )
+        forms[form] = name
+    return forms
+
+
 def parse_label(answer: str, label_names: Sequence[str]) -> str:
     """The label an answer names, or :data:`UNKNOWN`.
 
-    Case, underscores, hyphens and surrounding punctuation are ignored; an answer that is a
-    label wins, else exactly one label named as whole words in the answer's first line; two or
-    more, or none, give :data:`UNKNOWN`.
+    Case, underscores, hyphens, Markdown emphasis and a leading "Label:" or "Answer:" are
+    ignored, and the first non-empty line is read. An answer that is a label wins; else the one
+    label named in it as whole words (a label inside a longer named label, such as
+    ``card_not_working`` inside ``virtual_card_not_working``, does not count); two or more
+    different labels, or none, give :data:`UNKNOWN`.
+
+    >>> parse_label("The label is virtual_card_not_working.", ["card_not_working", "virtual_card_not_working"])
+    'virtual_card_not_working'
     """
-    first_line = (answer or "").strip().splitlines()[0] if (answer or "").strip() else ""
-    cleaned = _normalise(
-        re.sub(r"^(label|answer)\s*:\s*", "", first_line.strip(), flags=re.I).strip(" .'\"`*")
-    )
-    by_form = {_normalise(name): name for name in label_names}
-    if cleaned in by_form:
-        return by_form[cleaned]
-    named = [name for form, name in by_form.items() if re.search(rf"(?<!\w){re.escape(form)}(?!\w)", cleaned)]
-    return named[0] if len(named) == 1 else UNKNOWN
+    forms = _label_forms(label_names)
+    lines = [line.strip(" *`_\t") for line in (answer or "").splitlines()]
+    lines = [
+        re.sub(r"^(label|answer)\s*:\s*", "", line, flags=re.I).strip(" .'\"`*") for line in lines if line
+    ]
+    cleaned = _normalise(next((line for line in lines if line), ""))
+    if cleaned in forms:
+        return forms[cleaned]
+    spans = [
+        (match.start(), match.end(), name)
+        for form, name in forms.items()
+        for match in re.finditer(rf"(?<!\w){re.escape(form)}(?!\w)", cleaned)
+    ]
+    named = {
+        name
+        for start, end, name in spans
+        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
+    }
+    return named.pop() if len(named) == 1 else UNKNOWN
 
 
 class PromptClassifier:
@@ -121,7 +148,9 @@ class PromptClassifier:
         tok = self.generator.tokenizer
         if tok.pad_token is None:
             tok.pad_token = tok.eos_token
-        tok.padding_side = "left"  # a decoder continues the prompt: padding goes before it
+        tok.padding_side = (
+            "left"  # a decoder continues the prompt: padding goes before it (the pipeline's default too)
+        )
         # room for the longest label and a little punctuation
         longest = max(len(tok(name, add_special_tokens=False)["input_ids"]) for name in self.label_names)
         self.max_new_tokens = max_new_tokens or longest + 4
@@ -134,8 +163,11 @@ class PromptClassifier:
 
     def predict(self, texts: Sequence[str], batch_size: int = 8) -> list[str]:
         """One label name (or ``unknown``) per text."""
+        templated = bool(getattr(self.generator.tokenizer, "chat_template", None))
         outputs = self.generator(
             self.prompts(texts),
+            # a chat template already wrote the special tokens: adding them again would double BOS
+            add_special_tokens=not templated,
             batch_size=batch_size,
             do_sample=False,
             max_new_tokens=self.max_new_tokens,

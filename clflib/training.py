@@ -171,10 +171,14 @@ HEAD_MODULES = ("classifier", "pre_classifier", "score")
 def is_head_parameter(name: str) -> bool:
     """True for the task head's weights (new at fine-tuning time), not the pretrained body.
 
+    A LoRA model (peft) prefixes every name with ``base_model.model.``; that prefix is ignored.
+
     >>> is_head_parameter("classifier.weight"), is_head_parameter("bert.pooler.dense.weight")
     (True, False)
+    >>> is_head_parameter("base_model.model.classifier.modules_to_save.default.weight")
+    True
     """
-    return name.split(".", 1)[0] in HEAD_MODULES
+    return name.removeprefix("base_model.model.").split(".", 1)[0] in HEAD_MODULES
 
 
 def is_token_classifier(model) -> bool:

@@ -103,3 +103,23 @@ def test_fine_tune_trains_only_what_prepare_left_trainable(tiny_model_dir, minil
         start["bert.encoder.layer.1.attention.self.query.weight"],
     )
     assert not torch.equal(after["classifier.weight"], start["classifier.weight"])
+
+
+def test_the_lora_head_keeps_its_own_learning_rate(tiny_model):
+    from clflib.training import is_head_parameter
+
+    lora = adaptation.adapt(tiny_model, "lora")
+    heads = [n for n, p in lora.named_parameters() if p.requires_grad and is_head_parameter(n)]
+    assert heads and all("classifier" in n for n in heads)
+    assert not any(is_head_parameter(n) for n, _ in lora.named_parameters() if "lora_" in n)
+
+
+def test_a_model_without_a_known_head_is_refused(tiny_model):
+    tiny_model.classifier = torch.nn.Identity()  # no head parameters left
+    with pytest.raises(ValueError, match="no head parameters"):
+        adaptation.freeze_below(tiny_model, 1)
+
+
+def test_merging_gives_a_fully_trainable_plain_model(tiny_model):
+    plain = adaptation.merged(adaptation.adapt(tiny_model, "lora"))
+    assert adaptation.count_parameters(plain)["share"] == 1.0

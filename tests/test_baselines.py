@@ -79,3 +79,19 @@ def test_one_c_per_job_is_the_same_as_fitting_each_alone():
         weak.coef_, baselines.fit_logistic_regression(vectors, labels, C=100.0).coef_, rtol=1e-6
     )
     assert np.abs(strong.coef_).sum() < np.abs(weak.coef_).sum()
+
+
+def test_each_fit_runs_on_one_blas_thread(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    real_fit = baselines._fit
+
+    def recording_fit(*args):
+        seen.append({pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"})
+        return real_fit(*args)
+
+    monkeypatch.setattr(baselines, "_fit", recording_fit)
+    vectors = np.random.default_rng(0).normal(size=(40, 4))
+    baselines.fit_logistic_regressions([(vectors, [0, 1] * 20)] * 2)
+    assert seen == [{1}, {1}]

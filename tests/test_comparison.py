@@ -69,3 +69,15 @@ def test_ms_per_1k_warms_up_first_and_times_the_whole_list():
     assert calls == [8, 100] and value > 0
     with pytest.raises(ValueError, match="at least one text"):
         ms_per_1k(lambda texts: texts, [])
+
+
+def test_a_tie_goes_to_the_cheaper_method_and_warm_up_can_be_skipped():
+    tied = [
+        MethodRun("slow", "all labels", 10, 0, accuracy=0.9, macro_f1=0.9, ms_per_1k=900.0),
+        MethodRun("fast", "all labels", 10, 0, accuracy=0.9, macro_f1=0.9, ms_per_1k=9.0),
+    ]
+    table = approach_table(tied, cores=2, price_per_core_hour=0.05)
+    assert decision_rows(table) == {"all labels": "fast"}
+    calls = []
+    ms_per_1k(lambda texts: calls.append(len(texts)), ["a", "b"], warm_up=0)
+    assert calls == [2]

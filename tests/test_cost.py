@@ -31,3 +31,9 @@ def test_size_on_disk_counts_a_folder(tmp_path):
     assert cost.size_on_disk(tmp_path / "a.bin") == 100
     with pytest.raises(FileNotFoundError, match="save_pretrained"):
         cost.size_on_disk(tmp_path / "missing")
+
+
+def test_large_and_tiny_numbers_read_plainly():
+    line = cost.cost_arithmetic(40_000.0, 2, 0.05)
+    assert "40,000 ms per 1,000 = 40,000 s" in line and "e+" not in line
+    assert cost.cost_arithmetic(0.01, 2, 0.05).endswith("$2.8e-07")

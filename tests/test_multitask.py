@@ -49,3 +49,15 @@ def test_two_heads_learn_two_tasks_from_partly_labelled_rows(minilm_tokenizer):
     assert pred_a.tolist() == sentiment[:4] and pred_b.tolist() == urgency[:4]
     with pytest.raises(ValueError, match="differ in length"):
         multitask.train_two_heads(model, minilm_tokenizer, texts, labels_a[:3], labels_b)
+
+
+def test_rows_pair_by_position_even_for_a_shuffled_series(minilm_tokenizer):
+    import pandas as pd
+
+    texts = pd.Series(["great", "awful", "fine"], index=[2, 0, 1])
+    model = multitask.TwoHeadClassifier("minilm-l2", 2, 2)
+    a, b = multitask.predict_two_heads(model, minilm_tokenizer, texts)
+    a_list, _ = multitask.predict_two_heads(model, minilm_tokenizer, list(texts))
+    assert a.tolist() == a_list.tolist() and len(b) == 3
+    empty_a, empty_b = multitask.predict_two_heads(model, minilm_tokenizer, [])
+    assert len(empty_a) == len(empty_b) == 0

@@ -4,7 +4,7 @@ import pytest
 
 from clflib import prompting
 
-LABELS = ["card_arrival", "card_linking", "top_up_failed"]
+LABELS = ["card_arrival", "card_linking", "top_up_failed", "card_not_working", "virtual_card_not_working"]
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,12 @@ LABELS = ["card_arrival", "card_linking", "top_up_failed"]
         ("I cannot tell", "unknown"),
         ("", "unknown"),
         ("card", "unknown"),
+        # a label inside a longer label it is part of does not count twice
+        ("The label is virtual_card_not_working.", "virtual_card_not_working"),
+        ("**Label:** virtual card not working", "virtual_card_not_working"),
+        ("card_not_working", "card_not_working"),
+        ("Label:\ncard_arrival", "card_arrival"),
+        ("card_not_working, maybe virtual_card_not_working", "unknown"),  # two different labels
     ],
 )
 def test_answers_parse_to_a_label_or_unknown(answer, expected):
@@ -44,3 +50,11 @@ def test_the_generation_path_runs_greedy_and_repeatably_on_a_random_model():
     assert len(classifier.last_answers) == 3
     assert classifier.predict(texts, batch_size=2) == first  # greedy: the same answers again
     assert "Assistant:" in classifier.prompts(texts)[0]  # no chat template: the plain transcript
+
+
+def test_labels_that_read_the_same_are_refused_and_padding_is_left():
+    with pytest.raises(ValueError, match="read the same"):
+        prompting.parse_label("top up", ["top_up", "top-up"])
+    model, tokenizer = prompting.tiny_random_causal_lm()
+    classifier = prompting.PromptClassifier(model, tokenizer, label_names=LABELS)
+    assert classifier.generator.tokenizer.padding_side == "left"
