@@ -30,6 +30,8 @@ __all__ = [
     "plot_few_shot_curve",
     "plot_embedding_maps",
     "plot_noise_curve",
+    "plot_label_efficiency",
+    "plot_cost_frontier",
 ]
 
 
@@ -373,4 +375,52 @@ def plot_noise_curve(summary, metric: str = "macro_f1", title: str = "Test macro
     ax.set_ylabel(metric.replace("_", " ") + " (test labels untouched)")
     ax.set_title(title)
     ax.legend(title="noise")
+    return fig
+
+
+def _scatter_methods(ax, table, x: str, metric: str) -> None:
+    """One point per method (error bars: the seed-to-seed sd), labelled with its name."""
+    for regime, rows in table.groupby("regime", sort=False):
+        ax.errorbar(rows[x], rows[metric], yerr=rows[f"{metric}_sd"], fmt="o", capsize=3, label=regime)
+        for row in rows.itertuples():
+            ax.annotate(
+                row.method,
+                (getattr(row, x), getattr(row, metric)),
+                fontsize=7,
+                xytext=(4, 3),
+                textcoords="offset points",
+            )
+
+
+def plot_label_efficiency(table, metric: str = "macro_f1", title: str = "Macro-F1 against labels used"):
+    """Each method of lesson 10's table at the number of labelled examples it used (log scale;
+    methods that used none are drawn at 1)."""
+    fig, ax = _figure(7.0, 4.5)
+    _scatter_methods(
+        ax, table.assign(labels_plotted=table["labels_used"].clip(lower=1)), "labels_plotted", metric
+    )
+    ax.set_xscale("log")
+    ax.set_xlabel("labelled training examples used (log scale; 1 = none)")
+    ax.set_ylabel(metric.replace("_", "-").replace("macro-f1", "macro-F1") + " (test)")
+    ax.set_title(title)
+    ax.legend(title="labels", fontsize=8)
+    return fig
+
+
+def plot_cost_frontier(table, metric: str = "macro_f1", title: str = "Macro-F1 against prediction cost"):
+    """Each method at its CPU cost per million predictions (log scale), the frontier (the methods no
+    other beats on both) joined by a line. ``table`` has ``on_frontier`` (see
+    :func:`clflib.comparison.frontier`)."""
+    fig, ax = _figure(7.0, 4.5)
+    costed = table[np.isfinite(table["cost_per_million"].astype(float)) & (table["cost_per_million"] > 0)]
+    _scatter_methods(ax, costed, "cost_per_million", metric)
+    best = costed[costed["on_frontier"]].sort_values("cost_per_million")
+    ax.plot(
+        best["cost_per_million"], best[metric], color="grey", linestyle="--", linewidth=1, label="frontier"
+    )
+    ax.set_xscale("log")
+    ax.set_xlabel("US$ per million predictions on this CPU (log scale)")
+    ax.set_ylabel(metric.replace("_", "-").replace("macro-f1", "macro-F1") + " (test)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     return fig

@@ -439,3 +439,117 @@ def test_cleaning_findings_when_cleaning_hurts():
         findings.cleaning_findings(detection_table(noisy=0.81, removed=0.70, relabelled=0.6), 0.80, rate=0.2)
     )
     assert "nothing to win back" in said and "Cleaning even hurt" in said
+
+
+def approach_table(setfit=0.80, frozen8=0.78, sd=0.005):
+    from clflib.comparison import MethodRun, approach_table
+
+    runs = [
+        MethodRun("majority", "none", 0, 0, accuracy=0.02, macro_f1=0.001, ms_per_1k=0.0),
+        MethodRun(
+            "zero-shot: embedding similarity", "zero-shot", 0, 0, accuracy=0.5, macro_f1=0.45, ms_per_1k=300.0
+        ),
+        *[
+            MethodRun(
+                "8/class: SetFit",
+                "8 per class",
+                616,
+                s,
+                accuracy=0.8,
+                macro_f1=setfit + d,
+                ms_per_1k=300.0,
+                train_seconds=100.0,
+            )
+            for s, d in enumerate((-sd, 0.0, sd))
+        ],
+        *[
+            MethodRun(
+                "8/class: frozen + LR",
+                "8 per class",
+                616,
+                s,
+                accuracy=0.8,
+                macro_f1=frozen8 + d,
+                ms_per_1k=300.0,
+            )
+            for s, d in enumerate((-sd, 0.0, sd))
+        ],
+        MethodRun(
+            "tf-idf + LR",
+            "all labels",
+            9500,
+            0,
+            accuracy=0.86,
+            macro_f1=0.86,
+            ms_per_1k=15.0,
+            train_seconds=4.0,
+        ),
+        MethodRun(
+            "full fine-tune",
+            "all labels",
+            9500,
+            0,
+            accuracy=0.92,
+            macro_f1=0.92,
+            ms_per_1k=600.0,
+            train_seconds=900.0,
+            trainable_params=22_000_000,
+        ),
+        MethodRun(
+            "full fine-tune, int8", "all labels", 9500, 0, accuracy=0.91, macro_f1=0.915, ms_per_1k=300.0
+        ),
+    ]
+    return approach_table(runs, cores=2, price_per_core_hour=0.05)
+
+
+def test_decision_guide_names_the_winners_the_price_of_the_last_points_and_the_rule():
+    from clflib.comparison import decision_rows
+
+    table = approach_table()
+    said = text(findings.decision_guide(table, decision_rows(table), k=8))
+    assert "With no labelled examples, **zero-shot: embedding similarity** scores best" in said
+    assert (
+        "With 8 labelled examples per class, **8/class: SetFit** scores best here (macro-F1 0.800 ± 0.005"
+        in said
+    )
+    assert (
+        "The last 6.0 points of macro-F1 with all labels (from tf-idf + LR to full fine-tune) cost 40x"
+        in said
+    )
+    assert "This run agrees: at 8 per class SetFit beats 8/class: frozen + LR by 2.0 points" in said
+    tie = approach_table(setfit=0.785, frozen8=0.78)
+    assert "does not settle it" in text(findings.decision_guide(tie, decision_rows(tie), k=8))
+    worse = approach_table(setfit=0.70, frozen8=0.78)
+    assert "This run disagrees" in text(findings.decision_guide(worse, decision_rows(worse), k=8))
+    assert "no decision to derive" in text(findings.decision_guide(table.iloc[:1], {}, k=8))
+    # one all-labels method only, no SetFit: no cost sentence, no rule sentence, no crash
+    alone = table[table["method"].isin(["majority", "tf-idf + LR"])]
+    said = text(findings.decision_guide(alone, decision_rows(alone), k=8))
+    assert "tf-idf + LR" in said and "last" not in said and "rule of thumb" not in said
+
+
+def test_two_head_findings_compare_each_task_and_the_serving_time():
+    two_heads = pd.DataFrame(
+        {
+            "intent macro-F1": [0.80, 0.81],
+            "sentiment macro-F1": [0.70, 0.60],
+            "ms per 1,000 messages": [500.0, 1000.0],
+        },
+        index=["one encoder, two heads", "two models"],
+    )
+    said = text(findings.two_head_findings(two_heads))
+    assert "For intent, sharing the encoder moved the score by less than one seed's noise" in said
+    assert "For sentiment, sharing the encoder helped (0.700 against 0.600 with a model of its own)" in said
+    assert "(2.0x)" in said
+
+
+def test_choosing_takeaways_quote_the_table():
+    from clflib.comparison import decision_rows
+
+    table = approach_table()
+    said = text(findings.choosing_takeaways(table, decision_rows(table)))
+    assert "macro-F1 0.860 after 4 s of training" in said
+    assert "int8 served the same model at 300 ms per 1,000 instead of 600 (-0.5 points of macro-F1)" in said
+    assert "int8" not in text(
+        findings.choosing_takeaways(table[table["method"] != "full fine-tune, int8"], {})
+    )

@@ -96,3 +96,36 @@ def test_noise_curve_has_a_line_per_noise_kind_in_percent():
     axis = figure.axes[0]
     assert [t.get_text() for t in axis.get_legend().get_texts()] == ["random", "pairwise"]
     assert list(axis.lines[0].get_xdata()) == [0.0, 20.0]
+
+
+def _approach_table():
+    from clflib.comparison import MethodRun, approach_table, frontier
+
+    runs = [
+        MethodRun("majority", "none", 0, 0, accuracy=0.02, macro_f1=0.001, ms_per_1k=0.0),
+        MethodRun("embedding similarity", "zero-shot", 0, 0, accuracy=0.5, macro_f1=0.45, ms_per_1k=300.0),
+        *[
+            MethodRun("SetFit", "8 per class", 616, s, accuracy=0.8, macro_f1=0.79 + s / 100, ms_per_1k=300.0)
+            for s in range(3)
+        ],
+        MethodRun("tf-idf + LR", "all labels", 9500, 0, accuracy=0.86, macro_f1=0.86, ms_per_1k=15.0),
+        MethodRun("full fine-tune", "all labels", 9500, 0, accuracy=0.92, macro_f1=0.92, ms_per_1k=600.0),
+    ]
+    table = approach_table(runs, cores=2, price_per_core_hour=0.05)
+    return table.assign(on_frontier=frontier(table))
+
+
+def test_approach_plots_place_every_method_and_draw_the_frontier():
+    table = _approach_table()
+    labels = plots.plot_label_efficiency(table)
+    ax = labels.axes[0]
+    assert ax.get_xscale() == "log"
+    assert {t.get_text() for t in ax.texts} == set(table["method"])
+    costs = plots.plot_cost_frontier(table)
+    ax = costs.axes[0]
+    # the majority class costs nothing: it cannot sit on a log axis, so it is left out of this plot
+    assert {t.get_text() for t in ax.texts} == set(table["method"]) - {"majority"}
+    frontier_line = [line for line in ax.get_lines() if line.get_label() == "frontier"]
+    assert len(frontier_line) == 1 and len(frontier_line[0].get_xdata()) == int(
+        (table["on_frontier"] & (table["cost_per_million"] > 0)).sum()
+    )

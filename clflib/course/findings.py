@@ -36,6 +36,9 @@ __all__ = [
     "disagreement_findings",
     "label_quality_takeaways",
     "recovered_share",
+    "decision_guide",
+    "two_head_findings",
+    "choosing_takeaways",
 ]
 
 NOISE_POINTS = 1.5
@@ -717,5 +720,127 @@ def label_quality_takeaways(
     lines.append(
         f"On the original labels it flags {original_flagged} of {train_size} ({original_flagged / max(train_size, 1):.1%}): "
         "a reading list for a person, not a verdict."
+    )
+    return lines
+
+
+def _row(table: pd.DataFrame, method: str) -> pd.Series | None:
+    rows = table[table["method"] == method]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _score(row: pd.Series) -> str:
+    spread = f" ± {row['macro_f1_sd']:.3f}" if row.get("seeds", 1) > 1 else ""
+    return f"{row['macro_f1']:.3f}{spread}"
+
+
+def decision_guide(
+    table: pd.DataFrame, winners: Mapping[str, str], *, k: int, tolerance: float = NOISE_POINTS
+) -> list[str]:
+    """Which approach wins with no labels, with ``k`` per class and with all of them, what the last
+    points cost, and whether the run agrees with "under 32 examples per class, SetFit first"
+    (lesson 10). ``table`` comes from :func:`clflib.comparison.approach_table`, ``winners`` from
+    :func:`clflib.comparison.decision_rows`."""
+    if not winners:
+        return ["No approach that learns from labels or label names ran, so there is no decision to derive."]
+    phrases = {
+        "zero-shot": "With no labelled examples",
+        "8 per class": f"With {k} labelled examples per class",
+        "all labels": "With every label",
+    }
+    lines = []
+    for regime, method in winners.items():
+        row = _row(table, method)
+        lines.append(
+            f"{phrases.get(regime, regime)}, **{method}** scores best here (macro-F1 {_score(row)}, "
+            f"{row['labels_used']:,} labels)."
+        )
+    every = table[table["regime"] == "all labels"].dropna(subset=["cost_per_million"])
+    if len(every) >= 2:
+        best = every.loc[every["macro_f1"].idxmax()]
+        cheapest = every.loc[every["cost_per_million"].idxmin()]
+        gap = 100 * (best["macro_f1"] - cheapest["macro_f1"])
+        if best["method"] != cheapest["method"] and gap > 0 and cheapest["cost_per_million"] > 0:
+            ratio = best["cost_per_million"] / cheapest["cost_per_million"]
+            lines.append(
+                f"The last {gap:.1f} points of macro-F1 with all labels (from {cheapest['method']} to {best['method']}) "
+                f"cost {ratio:,.0f}x as much per prediction (${cheapest['cost_per_million']:.4f} against "
+                f"${best['cost_per_million']:.4f} per million on this CPU) and {best['train_seconds']:,.0f} s of "
+                f"training against {cheapest['train_seconds']:,.0f} s."
+            )
+        elif best["method"] == cheapest["method"]:
+            lines.append(f"With all labels, {best['method']} is both the best and the cheapest to run here.")
+    setfit = table[(table["regime"] == "8 per class") & table["method"].str.contains("SetFit")]
+    rivals = table[(table["regime"] == "8 per class") & ~table["method"].str.contains("SetFit")]
+    if len(setfit) and len(rivals):
+        s, r = setfit.iloc[0], rivals.loc[rivals["macro_f1"].idxmax()]
+        margin = 100 * (s["macro_f1"] - r["macro_f1"])
+        spread = 100 * max(s["macro_f1_sd"], r["macro_f1_sd"], tolerance / 100)
+        if margin > spread:
+            verdict = (
+                f"This run agrees: at {k} per class SetFit beats {r['method']} by {margin:.1f} points, more "
+                "than the seeds' spread."
+            )
+        elif margin < -spread:
+            verdict = (
+                f"This run disagrees: at {k} per class {r['method']} beats SetFit by {-margin:.1f} points, "
+                "more than the seeds' spread."
+            )
+        else:
+            verdict = (
+                f"This run does not settle it: at {k} per class SetFit and {r['method']} are {abs(margin):.1f} "
+                "points apart, within the seeds' spread; the cheaper one is the better first try."
+            )
+        lines.append(f'The rule of thumb "under 32 examples per class, SetFit first": {verdict}')
+    return lines
+
+
+def two_head_findings(two_heads: pd.DataFrame, tolerance: float = NOISE_POINTS) -> list[str]:
+    """One encoder with two heads against two models: quality of each task and serving time
+    (lesson 10). ``two_heads`` has rows "one encoder, two heads" and "two models" and columns
+    "intent macro-F1", "sentiment macro-F1", "ms per 1,000 messages"."""
+    shared, separate = two_heads.iloc[0], two_heads.iloc[1]
+    lines = []
+    for task in ("intent", "sentiment"):
+        column = f"{task} macro-F1"
+        delta = 100 * (shared[column] - separate[column])
+        verdict = change_verdict(delta, tolerance)
+        lines.append(
+            f"For {task}, sharing the encoder {verdict} ({shared[column]:.3f} against {separate[column]:.3f} "
+            f"with a model of its own)."
+        )
+    ratio = separate["ms per 1,000 messages"] / shared["ms per 1,000 messages"]
+    lines.append(
+        f"Serving both tasks took {shared['ms per 1,000 messages']:,.0f} ms per 1,000 messages with one "
+        f"encoder and {separate['ms per 1,000 messages']:,.0f} ms with two ({ratio:.1f}x)."
+    )
+    return lines
+
+
+def choosing_takeaways(table: pd.DataFrame, winners: Mapping[str, str]) -> list[str]:
+    """Lesson 10's takeaways, quoting its table."""
+    lines = []
+    tfidf = _row(table, "tf-idf + LR")
+    if tfidf is not None:
+        lines.append(
+            f"Run TF-IDF + logistic regression first: macro-F1 {tfidf['macro_f1']:.3f} after "
+            f"{tfidf['train_seconds']:.0f} s of training, at ${tfidf['cost_per_million']:.4f} per million "
+            "predictions. Anything slower must beat it."
+        )
+    if "all labels" in winners:
+        best = _row(table, winners["all labels"])
+        lines.append(
+            f"With all labels, {best['method']} reached {best['macro_f1']:.3f} "
+            f"({best['trainable_params']:,} trainable parameters, {best['train_seconds']:,.0f} s)."
+        )
+    full, int8 = _row(table, "full fine-tune"), _row(table, "full fine-tune, int8")
+    if full is not None and int8 is not None:
+        change = 100 * (int8["macro_f1"] - full["macro_f1"])
+        lines.append(
+            f"int8 served the same model at {int8['ms_per_1k']:,.0f} ms per 1,000 instead of "
+            f"{full['ms_per_1k']:,.0f} ({change:+.1f} points of macro-F1)."
+        )
+    lines.append(
+        "Pick from the frontier: a method off it is beaten on quality and cost at once by another row."
     )
     return lines
