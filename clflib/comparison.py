@@ -3,7 +3,8 @@
 Each trained (or zero-shot) method gives one :class:`MethodRun` per seed; :func:`approach_table`
 averages the seeds (mean and sd of accuracy and macro-F1), adds the CPU cost per million
 predictions, and :func:`frontier` marks the methods on the quality/cost frontier: no other
-method is at least as good on both and better on one. :func:`decision_rows` names the best method for each amount of labelled data.
+method is at least as good on both and better on one. :func:`decision_rows` names the best
+method for each amount of labelled data.
 
 >>> runs = [MethodRun("majority", "none", 0, 0, accuracy=0.1, macro_f1=0.01, ms_per_1k=0.01),
 ...         MethodRun("tf-idf + LR", "all labels", 9000, 0, accuracy=0.8, macro_f1=0.79, ms_per_1k=20.0),

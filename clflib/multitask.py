@@ -144,21 +144,23 @@ def train_two_heads(
 def predict_two_heads(
     model, tokenizer, texts: Sequence[str], batch_size: int = 64, max_length: int = 128
 ) -> Any:
-    """Predicted label ids for both tasks: ``(ids_a, ids_b)`` as numpy arrays, one forward pass per batch."""
+    """Predicted label ids for both tasks: ``(ids_a, ids_b)`` as numpy arrays, in the order of
+    ``texts``; one forward pass per length-sorted batch (:func:`clflib.inference.in_length_order`)."""
     import numpy as np
     import torch
+
+    from clflib.inference import in_length_order
 
     texts = list(texts)
     if not texts:
         return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
     model.eval()
-    out_a, out_b = [], []
-    none = [NOT_LABELLED] * len(texts)
-    with torch.inference_mode():
-        for encoded, _, _ in _batches(
-            tokenizer, texts, none, none, batch_size, max_length, np.arange(len(texts))
-        ):
+
+    def both_heads(batch: list[str]) -> np.ndarray:
+        encoded = tokenizer(batch, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+        with torch.inference_mode():
             logits_a, logits_b = model(**encoded)
-            out_a.append(logits_a.argmax(-1).numpy())
-            out_b.append(logits_b.argmax(-1).numpy())
-    return np.concatenate(out_a), np.concatenate(out_b)
+        return np.stack([logits_a.argmax(-1).numpy(), logits_b.argmax(-1).numpy()], axis=1)
+
+    ids = in_length_order(texts, batch_size, both_heads, show_progress=False)
+    return ids[:, 0], ids[:, 1]
