@@ -145,6 +145,8 @@ def get_profile(
 
     >>> get_profile("cpu", {"cpu": {"num_epochs": 4}}, num_epochs=None).num_epochs
     4
+    >>> get_profile("cpu", {"cpu": {"max_train_samples": None}}).max_train_samples is None
+    True
     """
     resolved = resolve_profile_name(name)
     lesson = dict((lesson_defaults or {}).get(resolved, {}))
@@ -157,7 +159,8 @@ def get_profile(
         if key in chosen and not chosen[key] > 0:
             raise ValueError(f"{key} must be positive, got {chosen[key]!r}.")
     for key in ("max_train_samples", "max_eval_samples"):
-        if key in chosen and (not isinstance(chosen[key], int) or chosen[key] < 1):
+        # None keeps the whole split: a lesson's default may ask for it (lesson 10 trains on all)
+        if chosen.get(key) is not None and (not isinstance(chosen[key], int) or chosen[key] < 1):
             raise ValueError(f"{key} must be a positive integer or None, got {chosen[key]!r}.")
     return replace(profile, **chosen)
 

@@ -60,6 +60,8 @@ def test_the_course_has_its_exercise_sets():
         "05_nli",
         "06_setfit",
         "07_zero_shot",
+        "09_labels",
+        "10_choosing",
         "quiz",
     } <= set(BY_SLUG)
 
@@ -191,6 +193,33 @@ def test_exercise_09_questions_and_points():
         ("q3", 3, False),
         ("q4", 2, False),
     ]
+
+
+def test_exercise_10_questions_and_points():
+    exercise = BY_SLUG["10_choosing"]
+    assert [(q.name, q.points, q.manual) for q in exercise.questions] == [
+        ("q1", 3, False),
+        ("q2", 2, True),
+        ("q3", 3, False),
+    ]
+
+
+def test_exercise_10_table_is_lesson_10s_measured_table():
+    """The table the learner prices is the lesson's cpu-profile table, not invented numbers."""
+    table = next(c for c in read(BY_SLUG["10_choosing"].master).cells if c.get("id") == "table-code")
+    rows = re.findall(r"^\s+\('([^']+)', (\d+), (0\.\d+), (\d+)\.0\),$", table.source, re.M)
+    names = [name for name, *_ in rows]
+    assert {
+        "TF-IDF + LR",
+        "SetFit (8 per class)",
+        "LoRA (rank 8)",
+        "full fine-tune",
+        "full fine-tune, int8",
+    } <= set(names)
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    for name, _labels, f1, _ms in rows:
+        if name in ("TF-IDF + LR", "full fine-tune"):
+            assert f1 in readme, f"{name}: macro-F1 {f1} is not the README's lesson 10 table"
 
 
 def test_exercise_02_hidden_baseline_is_a_measured_number():
@@ -688,6 +717,30 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
                 },
             )
         }
+    if slug == "10_choosing":
+        # q1 right on the table but accepts a negative volume; q3 leans on ignore_index, which
+        # gives nan for a batch without one task's labels: both pass their public checks
+        return {
+            "no_guards.ipynb": answered(
+                build,
+                {
+                    "q1-answer": (
+                        "def daily_cpu_cost(predictions_per_day, ms_per_1k, cores, price_per_core_hour):\n"
+                        "    return predictions_per_day / 1e6 * ms_per_1k * cores / 3600 * price_per_core_hour\n\n\n"
+                        "q1_costs = {method: daily_cpu_cost(5_000_000, row.ms_per_1k, CORES, 0.05)\n"
+                        "            for method, row in TABLE.iterrows()}"
+                    ),
+                    "q3-answer": (
+                        "def mixed_batch_loss(intent_logits, sentiment_logits, intent_labels, sentiment_labels, intent_weight):\n"
+                        "    ce = torch.nn.functional.cross_entropy\n"
+                        "    return (intent_weight * ce(intent_logits, intent_labels, ignore_index=-100)\n"
+                        "            + (1 - intent_weight) * ce(sentiment_logits, sentiment_labels, ignore_index=-100))\n\n\n"
+                        "q3_loss = mixed_batch_loss(BATCH_INTENT_LOGITS, BATCH_SENTIMENT_LOGITS, BATCH_INTENTS,\n"
+                        "                           BATCH_SENTIMENTS, 0.7)"
+                    ),
+                },
+            )
+        }
     if slug == "quiz":
         wrong = {f"q{i:02d}-answer": f"q{i:02d} = 99" for i in (2, 3, 5, 6)}
         return {
@@ -827,6 +880,17 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
         assert (word["q1"], word["q3"], word["q4"], word["total"]) == ("0.5", "1", "2", "3.5")
         assert "q1 0.5/3: hidden test q1_agrees_with_the_reference_labelling failed" in word["reason"]
         assert "q3 1/3: hidden test q3_scores_are_the_models failed" in word["reason"]
+    if slug == "10_choosing":
+        guards = book["no_guards.ipynb"]
+        assert (guards["q1"], guards["q3"], guards["total"]) == ("0.5", "1", "1.5")
+        assert (
+            "q1 0.5/3: hidden test q1_the_function_is_right_everywhere_and_refuses_nonsense failed"
+            in guards["reason"]
+        )
+        assert (
+            "q3 1/3: hidden test q3_no_nan_and_gradients_for_a_batch_without_one_task failed"
+            in guards["reason"]
+        )
     if slug == "quiz":
         assert correct["passed"] == "yes" and unanswered["passed"] == "no"
         assert (book["seven_right.ipynb"]["total"], book["seven_right.ipynb"]["passed"]) == ("7", "yes")

@@ -36,6 +36,19 @@ def test_unknown_profile_and_misspelt_setting_are_refused():
 def test_invalid_values_are_refused(setting):
     with pytest.raises(ValueError):
         profiles.get_profile("cpu", **setting)
+    with pytest.raises(ValueError):  # the same values as a lesson's default
+        profiles.get_profile("cpu", {"cpu": setting})
+
+
+def test_a_lesson_default_may_ask_for_the_whole_split():
+    profile = profiles.get_profile("cpu", {"cpu": {"max_train_samples": None}})
+    assert profile.max_train_samples is None  # None: every training row, not the cpu cap
+    assert (
+        profiles.get_profile(
+            "cpu", {"cpu": {"max_train_samples": None}}, max_train_samples=500
+        ).max_train_samples
+        == 500
+    )
 
 
 def test_cpu_runs_stay_fp32(monkeypatch):

@@ -725,7 +725,8 @@ def label_quality_takeaways(
 
 
 def _row(table: pd.DataFrame, method: str) -> pd.Series | None:
-    rows = table[table["method"] == method]
+    # the method's name in any case: a notebook may show "TF-IDF + LR" for "tf-idf + LR"
+    rows = table[table["method"].str.lower() == method.lower()]
     return rows.iloc[0] if len(rows) else None
 
 
@@ -778,17 +779,17 @@ def decision_guide(
         spread = 100 * max(s["macro_f1_sd"], r["macro_f1_sd"], tolerance / 100)
         if margin > spread:
             verdict = (
-                f"This run agrees: at {k} per class SetFit beats {r['method']} by {margin:.1f} points, more "
+                f"this run agrees: at {k} per class SetFit beats {r['method']} by {margin:.1f} points, more "
                 "than the seeds' spread."
             )
         elif margin < -spread:
             verdict = (
-                f"This run disagrees: at {k} per class {r['method']} beats SetFit by {-margin:.1f} points, "
+                f"this run disagrees: at {k} per class {r['method']} beats SetFit by {-margin:.1f} points, "
                 "more than the seeds' spread."
             )
         else:
             verdict = (
-                f"This run does not settle it: at {k} per class SetFit and {r['method']} are {abs(margin):.1f} "
+                f"this run does not settle it: at {k} per class SetFit and {r['method']} are {abs(margin):.1f} "
                 "points apart, within the seeds' spread; the cheaper one is the better first try."
             )
         lines.append(f'The rule of thumb "under 32 examples per class, SetFit first": {verdict}')
@@ -841,6 +842,7 @@ def choosing_takeaways(table: pd.DataFrame, winners: Mapping[str, str]) -> list[
             f"{full['ms_per_1k']:,.0f} ({change:+.1f} points of macro-F1)."
         )
     lines.append(
-        "Pick from the frontier: a method off it is beaten on quality and cost at once by another row."
+        "Pick from the frontier among the rows your labels allow: a method off it is beaten on quality "
+        "and cost at once by another row."
     )
     return lines
