@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine:
 #   make course   set up, then run every lesson headlessly and print each lesson's metrics
-#   make test     set up, then run the test suite (about 15 minutes on 2 cores)
-# For the inner loop: make test-fast (no notebook runs, under 2 minutes) and make lint.
+#   make test     set up, then run the test suite (MEASURED_TEST_TIME on 2 cores)
+# Before changing a lesson: make test-full (also every smoke run and the sweeps make test leaves
+# out). For the inner loop: make test-fast (no notebook runs, under 2 minutes) and make lint.
 # Both are idempotent: the virtual environment is built once and rebuilt only when
 # pyproject.toml changes.
 
@@ -21,7 +22,7 @@ endif
 # PROFILE=auto picks gpu with CUDA, else cpu; `make course PROFILE=smoke` runs in seconds.
 PROFILE ?= auto
 
-.PHONY: setup course test test-fast lint format lab clean exercises exercises-check grade bench-train bench-inference
+.PHONY: setup course test test-full test-fast lint format lab clean exercises exercises-check grade bench-train bench-inference
 
 setup: $(STAMP)
 
@@ -37,17 +38,26 @@ course: setup
 	$(PY) -m clflib.course run --profile $(PROFILE)
 
 # Two workers on the course's 2 cores (each with its share of the threads, see tests/conftest.py).
-# --dist loadscope keeps a test module or class in one worker: the exercise builds are made once,
-# and a lesson and the lessons that use its output (one class in tests/test_notebooks.py) share
-# their runs; the slowest scopes start first (tests/conftest.py). TEST_WORKERS=0 runs serially.
+# --dist loadscope keeps a test class (or a module's functions) in one worker: a lesson and the
+# lessons that use its output in one profile are one class in tests/test_notebooks.py, so they
+# share their runs; each exercise set is a class in tests/test_exercises.py, built once per run.
+# The units with the most notebook runs start first (tests/conftest.py). TEST_WORKERS=0 runs
+# serially.
 TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 test: setup
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+	$(PYTEST) -m "not full"
+
+# make test, plus what it leaves out because another test proves the same code path: the smoke
+# runs of the lessons whose CI-budget run executes every cell, and the course NLI model's own
+# test. Run it before you change a lesson (MEASURED_FULL_TIME on 2 cores).
+test-full: setup
+	$(PYTEST)
 
 # Everything except the notebook runs (lessons, exercise builds and grading) and the few tests
 # that train a real model (marked slow): the inner loop.
 test-fast: setup
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not notebook and not slow"
+	$(PYTEST) -m "not notebook and not slow"
 
 # ruff: lint everything (notebooks too); the formatter covers the package, tests and benchmarks.
 lint: setup

@@ -192,8 +192,9 @@ def setup(seed: int = 42, check_hub: bool = True, verbose: bool = True) -> Envir
         print(describe(env))
         if not env.has_gpu:  # a note, not a warning: a CPU run is what most learners do
             print(
-                "No GPU: PROFILE='auto' picks the 'cpu' profile (subsampled data, a few minutes per "
-                "lesson). In Colab, Runtime > Change runtime type > GPU gives the full 'gpu' runs."
+                "No GPU: a lesson's PROFILE (set in its parameters cell below) of 'auto' will pick "
+                "'cpu' (subsampled data, a few minutes per lesson). In Colab, Runtime > Change "
+                "runtime type > GPU gives the full 'gpu' runs."
             )
     return env
 

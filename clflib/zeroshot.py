@@ -188,6 +188,10 @@ class EmbeddingZeroShot:
     differ by hundredths, so a plain softmax would be almost flat; the ranking does not depend
     on it.
 
+    Each distinct text is embedded once per route: trying another template or other label
+    wordings on the same texts embeds only the new label descriptions (``embedded_texts`` counts
+    what has been embedded so far).
+
     >>> route = EmbeddingZeroShot("minilm")  # doctest: +SKIP
     >>> route.predict(["where is my parcel?"], ["delivery", "refund"])  # doctest: +SKIP
     ['delivery']
@@ -210,18 +214,32 @@ class EmbeddingZeroShot:
         self._model = load_encoder(self.model_name)
         if self.device is not None:
             self._model = self._model.to(self.device)
+        self._vectors: dict[tuple[int, str], np.ndarray] = {}  # (max_length, text) -> unit vector
+
+    @property
+    def embedded_texts(self) -> int:
+        """How many distinct texts (label descriptions included) this route has embedded."""
+        return len(self._vectors)
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of ``texts``, embedding only those not seen before (in one batch run)."""
         from clflib.embeddings import embed
 
-        return embed(
-            texts,
-            model=self._model,
-            tokenizer=self._tokenizer,
-            max_length=self.max_length,
-            batch_size=self.batch_size,
-            show_progress=self.show_progress,
-        )
+        texts = list(texts)
+        missing = list(dict.fromkeys(t for t in texts if (self.max_length, t) not in self._vectors))
+        if missing:
+            vectors = embed(
+                missing,
+                model=self._model,
+                tokenizer=self._tokenizer,
+                max_length=self.max_length,
+                batch_size=self.batch_size,
+                show_progress=self.show_progress,
+            )
+            self._vectors.update(((self.max_length, t), v) for t, v in zip(missing, vectors))
+        if not texts:
+            return np.zeros((0, self._model.config.hidden_size), dtype=np.float32)
+        return np.stack([self._vectors[self.max_length, t] for t in texts])
 
     def similarities(self, texts: Sequence[str], labels: Sequence[str]) -> np.ndarray:
         """Cosine similarity of every text to every label description: shape (texts, labels)."""

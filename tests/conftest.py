@@ -3,7 +3,6 @@ and the lesson runs of this session (each run once, its seconds printed at the e
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -164,8 +163,8 @@ _LESSON_RUNS: dict = {}
 def lesson_runs():
     """``run(lesson, profile)``: the lesson's smoke run ("smoke") or CI-budget run ("cpu").
 
-    Runs are cached for the session. Parameters named in ``lesson.ci_uses`` are filled from the
-    providing lesson's run in the same profile (run first if it has not run yet).
+    Runs are cached for the session. Parameters named in ``lesson.uses(profile)`` are filled from
+    the providing lesson's run in the same profile (run first if it has not run yet).
     """
     from clflib.course import RUNS_DIR
     from clflib.course.lessons import get_lesson
@@ -175,7 +174,7 @@ def lesson_runs():
         key = (lesson.slug, profile)
         if key not in _LESSON_RUNS:
             parameters = dict(lesson.smoke if profile == "smoke" else lesson.ci_budget)
-            for name, (provider, relative) in lesson.ci_uses.items():
+            for name, (provider, relative) in lesson.uses(profile).items():
                 provided = run(get_lesson(provider), profile)
                 path = provided.output_dir / relative
                 if not path.exists():
@@ -187,63 +186,114 @@ def lesson_runs():
             _LESSON_RUNS[key] = run_and_verify(
                 lesson, profile, RUNS_DIR / "tests" / profile, parameters, timeout=900
             )
-            _record(key, _LESSON_RUNS[key])
         return _LESSON_RUNS[key]
 
     return run
 
 
-def pytest_collection_modifyitems(config, items):
-    """Slow scopes first: the modules and classes that run notebooks, most notebook tests first.
+# --- exercise builds: each set built once per test run, shared by the workers ---------------
 
-    ``make test`` runs pytest-xdist with ``--dist loadscope --no-loadscope-reorder``: a module or
-    class goes to one worker, handed out in this order as workers free up, so starting with the
-    longest work lets both workers finish at about the same time (the fast tests fill the gaps).
+
+@pytest.fixture(scope="session")
+def exercise_build(tmp_path_factory):
+    """``build(slug)``: the set built by ``otter assign`` (solutions not run: grading the
+    learner's hand-in proves they pass), once per test run however many workers ask for it.
+
+    The workers of one ``pytest -n`` run share the parent of their temporary folders; a lock
+    file per set makes the first worker build it and the others wait for that build.
+    """
+    import fcntl
+
+    from clflib.course import exercises
+
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "exercise_builds"
+    root.mkdir(exist_ok=True)
+
+    def build(slug: str):
+        exercise = exercises.get_exercise_set(slug)
+        folder = root / exercise.slug
+        with open(root / f"{exercise.slug}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (root / f"{exercise.slug}.built").is_file():
+                exercises.build(exercise, folder, run_tests=False)
+                (root / f"{exercise.slug}.built").touch()
+        return exercises.Build(exercise, folder)
+
+    return build
+
+
+# --- scheduling and the per-lesson time table -----------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items):
+    """Long work first, so that both workers finish at about the same time.
+
+    ``make test`` runs pytest-xdist with ``--dist loadscope --no-loadscope-reorder``: a test
+    class (a chain of lessons in one profile, an exercise set), or a module's functions, go to
+    one worker as a unit, handed out in this order as workers free up. The units with the most
+    notebook runs start first; the rest keep their order. (pytest-xdist's ``loadgroup`` would
+    group by marker, but it renames node ids in a way pytest 9 ignores: its groups are lost.)
     """
     from collections import Counter
 
-    def scope(item) -> str:  # what loadscope keeps together: a module, or a class
+    def scope(item) -> str:  # what loadscope keeps together: a class, or a module
         return item.nodeid.rsplit("::", 1)[0]
 
     notebook_tests = Counter(scope(item) for item in items if item.get_closest_marker("notebook"))
     items.sort(key=lambda item: -notebook_tests[scope(item)])  # stable: the rest keep their order
 
 
-LESSON_SECONDS = PROJECT_ROOT / "runs" / "tests" / "lesson_seconds"
+# seconds of every test that belongs to a lesson, by lesson number and kind, summed over the
+# setup, call and teardown of each test (reports reach the controller from every worker)
+_LESSON_SECONDS: dict = {}
+LESSON_BUDGET_SECONDS = 120  # a lesson's share of make test: its real-data run + its exercise tests
 
 
-def _record(key, run) -> None:
-    """Leave each lesson run's seconds in a file per process, for the summary at the end."""
-    LESSON_SECONDS.mkdir(parents=True, exist_ok=True)
-    path = LESSON_SECONDS / f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.jsonl"
-    with open(path, "a") as handle:
-        handle.write(json.dumps([*key, run.seconds, run.ok]) + "\n")
+def _lesson_of(nodeid: str) -> tuple[str, str] | None:
+    """(lesson number, kind) of a test: the lesson runs and the exercise tests of a set."""
+    import re
+
+    match = re.search(r"\[(\d\d)_[^\]]*\]$", nodeid)
+    if match is None:
+        return None
+    if "test_notebooks.py" in nodeid:
+        kind = "smoke" if "smoke" in nodeid.split("::")[-1] else "real data"
+    elif "test_exercises.py" in nodeid:
+        kind = "exercises"
+    else:
+        return None
+    return match.group(1), kind
 
 
-def pytest_sessionstart(session):
-    if "PYTEST_XDIST_WORKER" not in os.environ:  # the controller, or a run without xdist
-        for path in LESSON_SECONDS.glob("*.jsonl"):
-            path.unlink()
+def pytest_runtest_logreport(report):
+    if "PYTEST_XDIST_WORKER" in os.environ:  # the controller adds up what every worker reports
+        return
+    found = _lesson_of(report.nodeid)
+    if found is not None:
+        _LESSON_SECONDS[found] = _LESSON_SECONDS.get(found, 0.0) + report.duration
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Every lesson run's seconds (smoke, CI budget), so the test budget shows in each CI log."""
-    runs = {}
-    for path in sorted(LESSON_SECONDS.glob("*.jsonl")):
-        for line in path.read_text().splitlines():
-            slug, profile, seconds, ok = json.loads(line)
-            runs[slug, profile] = (seconds, ok)
-    if not runs:
-        return
+    """Each lesson's seconds (real-data run, exercise tests, smoke run where it ran) against its
+    budget, so the test budget shows in every CI log."""
+    if not any(seconds >= 1.0 for seconds in _LESSON_SECONDS.values()):
+        return  # no lesson ran anything (make test-fast)
     terminalreporter.write_sep(
-        "-", "lesson runs (seconds; budget: smoke + CI budget + exercises <= 180 a lesson)"
+        "-",
+        f"seconds per lesson (budget: real-data run + exercise tests <= {LESSON_BUDGET_SECONDS})",
     )
-    for slug in sorted({slug for slug, _ in runs}):
-        smoke, budget = runs.get((slug, "smoke")), runs.get((slug, "cpu"))
-        cells = [f"{r[0]:6.1f}{'' if r[1] else ' FAILED'}" if r else "     -" for r in (smoke, budget)]
-        total = sum(r[0] for r in (smoke, budget) if r)
+    numbers = sorted({number for number, _ in _LESSON_SECONDS})
+    for number in numbers:
+        real, exercises_, smoke = (
+            _LESSON_SECONDS.get((number, kind)) for kind in ("real data", "exercises", "smoke")
+        )
+        share = (real or 0.0) + (exercises_ or 0.0)
+        cells = [f"{value:6.1f}" if value is not None else "     -" for value in (real, exercises_, smoke)]
+        over = "  OVER BUDGET" if share > LESSON_BUDGET_SECONDS else ""
         terminalreporter.write_line(
-            f"{slug:<32} smoke {cells[0]}   CI budget {cells[1]}   together {total:6.1f}"
+            f"lesson {number}: real data {cells[0]}  exercises {cells[1]}  together {share:6.1f}"
+            f"  | smoke {cells[2]}{over}"
         )
 
 

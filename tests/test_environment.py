@@ -86,7 +86,9 @@ def test_setup_reports_versions_device_and_says_what_no_gpu_means(capsys):
     assert "transformers" in printed and "device: cpu" in printed and "seed: 3" in printed
     assert env.hub_online is False and env.device == "cpu" and not env.has_gpu
     assert env.versions["torch"].startswith("2.")
-    assert "No GPU: PROFILE='auto' picks the 'cpu' profile" in printed
+    assert (
+        "No GPU: a lesson's PROFILE (set in its parameters cell below) of 'auto' will pick 'cpu'" in printed
+    )
     assert not [w for w in caught if "GPU" in str(w.message)], (
         "a smoke or cpu run is not something to warn about"
     )

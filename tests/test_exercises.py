@@ -1,21 +1,21 @@
 """The exercise sets: built by otter assign, usable by learners, graded headlessly without crashing.
 
 Fast tests check the masters, the committed student versions, the README and the gradebook
-helpers. The slow ones (marked ``notebook``) build every set with ``otter assign`` into a
-temporary folder, check that the committed student versions match the build, run a learner's
-session (answers typed into the student notebook, ``grader.check`` and ``grader.check_all`` in a
-Jupyter kernel), and grade a folder per set into a gradebook: the learner's hand-in (full marks,
-which proves the solutions pass every public and hidden test), the unanswered student notebook
-(zero on every auto-graded question), and broken submissions (an exception, deleted cells, a
-file that is not a notebook, an infinite loop in a cell, a notebook that hangs past the time
-limit, another set's notebook), each with a readable reason.
+helpers. The slow ones (marked ``notebook``) build each set once per test run with ``otter
+assign``, check that the committed student versions match the build, and grade a folder per set
+into a gradebook: the learner's hand-in (the solutions typed into the student notebook: full
+marks, which proves the solutions pass every public and hidden test; its executed copy shows
+every ``grader.check`` and ``grader.check_all`` passing, as the learner saw them), the unanswered
+student notebook (zero on every auto-graded question), and broken submissions (an exception,
+deleted cells, a file that is not a notebook, an infinite loop in a cell, a notebook that hangs
+past the time limit, another set's notebook), each with a readable reason. Every notebook is
+executed once.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -435,19 +435,9 @@ def test_command_line_errors_are_one_readable_line(tmp_path, capsys):
 
 # --- building, a learner's session, grading (slow) -----------------------------------------
 
-# Under pytest-xdist (make test: --dist loadscope) this whole module runs in one worker, so the
-# session-scoped builds below are made once.
-
-
-@pytest.fixture(scope="session")
-def builds(tmp_path_factory):
-    """Every set built by otter assign, without running the solutions: grading the learner's
-    hand-in below (the solutions typed into the student notebook) proves they get full marks,
-    so running them here too would only repeat every training. (`make exercises` runs them.)"""
-    root = tmp_path_factory.mktemp("exercise_builds")
-    return {
-        exercise.slug: exercises.build(exercise, root / exercise.slug, run_tests=False) for exercise in SETS
-    }
+# Each set is built once per test run (the `exercise_build` fixture in conftest.py), without
+# running the solutions: grading the learner's hand-in below (the solutions typed into the
+# student notebook) proves they get full marks. (`make exercises` runs them.)
 
 
 def answered(
@@ -464,10 +454,8 @@ def answered(
     return nb
 
 
-@pytest.mark.notebook
-@pytest.mark.parametrize("slug", IDS)
-def test_the_committed_student_version_is_current(builds, slug):
-    build = builds[slug]
+def check_the_committed_student_version_is_current(exercise_build, slug):
+    build = exercise_build(slug)
     assert build.autograder_zip.is_file() and build.solution_notebook.is_file()
     differences = exercises.student_version_differences(BY_SLUG[slug], build)
     assert not differences, "run `make exercises` and commit exercises/*/student/:\n" + "\n".join(differences)
@@ -505,21 +493,6 @@ def test_a_solution_that_fails_its_own_test_stops_the_build(tmp_path):
         exercises.build(tiny, tmp_path / "build")
 
 
-def learner_session(
-    exercise: exercises.ExerciseSet, build: exercises.Build, work: Path
-) -> nbformat.NotebookNode:
-    """JupyterLab's path: a copy of the student folder, answers typed in, every cell run."""
-    from nbclient import NotebookClient
-
-    shutil.copytree(exercise.student_dir, work)
-    nb = answered(build)
-    NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}
-    ).execute()
-    nbformat.write(nb, work / exercise.master.name)
-    return nb
-
-
 def check_outputs(nb) -> dict[str, str]:
     shown = {}
     for cell in code_cells(nb):
@@ -537,10 +510,12 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
                 build, {"q2-answer-train": 'raise RuntimeError("my training loop is broken")'}
             ),
             "deleted_cells.ipynb": answered(build, delete=("q1-answer", "q2-answer-train")),
-            # macro-F1 weighted by support: a common slip that the public check now names
+            # macro-F1 weighted by support: a common slip that the public check now names (q2's
+            # training is left out: this submission is about q3, which does not need it)
             "weighted_f1.ipynb": answered(
                 build,
                 {
+                    "q2-answer-train": "q2_model = q2_trainer = None  # left for later",
                     "q3-answer": (
                         "from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support\n\n"
                         "p, r, f, n = precision_recall_fscore_support(q3_labels, q3_predictions, zero_division=0)\n"
@@ -548,7 +523,7 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
                         "                for i, name in enumerate(q3_label_names)}\n"
                         "q3_macro_f1 = f1_score(q3_labels, q3_predictions, average='weighted')\n"
                         "q3_confusion = confusion_matrix(q3_labels, q3_predictions)"
-                    )
+                    ),
                 },
             ),
             "not_a_notebook.ipynb": "this file is not JSON",
@@ -767,14 +742,33 @@ def read_gradebook(path: Path) -> dict[str, dict[str, str]]:
         return {row["submission"]: row for row in csv.DictReader(handle)}
 
 
-@pytest.mark.notebook
-@pytest.mark.parametrize("slug", IDS)
-def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(builds, slug, tmp_path):
-    """A learner answers (the solutions, typed into the student notebook) and runs the checks;
-    then the class's folder is graded: that hand-in gets full marks, the unanswered notebook
-    zero, and the broken ones what they earned, each with a readable reason."""
-    exercise, build = BY_SLUG[slug], builds[slug]
-    learner = learner_session(exercise, build, tmp_path / "learner")
+def check_a_learner_and_the_gradebook(exercise_build, slug, tmp_path):
+    """A learner answers (the solutions, typed into the student notebook) and hands it in with
+    the class: that hand-in gets full marks, and its executed copy shows what the learner saw,
+    every ``grader.check`` passing; the unanswered notebook gets zero, and the broken ones what
+    they earned, each with a readable reason. Each notebook runs once, in the grader's sandbox."""
+    exercise, build = BY_SLUG[slug], exercise_build(slug)
+    folder = write_folder(
+        tmp_path / "submissions",
+        {
+            "correct.ipynb": answered(build),
+            "unanswered.ipynb": read(build.student_dir / exercise.master.name),
+            **broken_submissions(slug, build),
+        },
+    )
+    executed = tmp_path / "executed"
+    grades = gradebook.grade_folder(
+        folder,
+        exercise,
+        autograder_zip=build.autograder_zip,
+        timeout=600,
+        cell_timeout=300,
+        jobs=2,
+        executed_dir=executed,
+    )
+    book = read_gradebook(gradebook.write_gradebook(grades, exercise, tmp_path / "gradebook.csv"))
+
+    learner = read(executed / "correct.executed.ipynb")  # what the learner saw, cell by cell
     shown = check_outputs(learner)
     assert set(shown) == {q.name for q in exercise.auto_questions}
     for question, text in shown.items():
@@ -782,20 +776,6 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
     check_all = next(c for c in code_cells(learner) if c.source.strip() == "grader.check_all()")
     summary = "".join(o.get("data", {}).get("text/plain", "") for o in check_all.outputs)
     assert summary.count("All test cases passed") == len(exercise.auto_questions)
-
-    # (otter assign already graded the master's own solutions: the build fails unless they pass)
-    folder = write_folder(
-        tmp_path / "submissions",
-        {
-            "correct.ipynb": learner,
-            "unanswered.ipynb": read(build.student_dir / exercise.master.name),
-            **broken_submissions(slug, build),
-        },
-    )
-    grades = gradebook.grade_folder(
-        folder, exercise, autograder_zip=build.autograder_zip, timeout=600, cell_timeout=300, jobs=2
-    )
-    book = read_gradebook(gradebook.write_gradebook(grades, exercise, tmp_path / "gradebook.csv"))
     auto = [q.name for q in exercise.auto_questions]
     full = gradebook.format_points(exercise.auto_points)
 
@@ -906,6 +886,31 @@ def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(buil
         assert "q04 0/1: AssertionError: q04 is not answered yet (q04 is still ...)" in blank["reason"]
 
 
+def set_class(slug: str) -> type:
+    """The slow tests of one set in a class of their own: pytest-xdist (``--dist loadscope``)
+    hands out a class as one unit, so the sets spread over both workers and each set's build
+    serves both of its tests."""
+
+    class ExerciseSet:
+        @pytest.mark.notebook
+        @pytest.mark.parametrize("slug", [slug])
+        def test_the_committed_student_version_is_current(self, exercise_build, slug):
+            check_the_committed_student_version_is_current(exercise_build, slug)
+
+        @pytest.mark.notebook
+        @pytest.mark.parametrize("slug", [slug])
+        def test_a_learner_sees_every_check_pass_and_the_gradebook_grades_the_class(
+            self, exercise_build, slug, tmp_path
+        ):
+            check_a_learner_and_the_gradebook(exercise_build, slug, tmp_path)
+
+    ExerciseSet.__name__ = ExerciseSet.__qualname__ = f"TestSet{slug.split('_', 1)[0].capitalize()}"
+    return ExerciseSet
+
+
+globals().update({cls.__name__: cls for cls in map(set_class, IDS)})
+
+
 def our_kernels(since: float, scratch: Path) -> list:
     """Jupyter kernels started since ``since`` by grading runs whose scratch folders are under
     ``scratch`` (a kernel's connection file, on its command line, lies in its grading run's
@@ -926,18 +931,18 @@ def our_kernels(since: float, scratch: Path) -> list:
 
 
 @pytest.mark.notebook
-def test_time_limits_an_endless_cell_and_an_endless_notebook(builds, tmp_path, monkeypatch):
+def test_time_limits_an_endless_cell_and_an_endless_notebook(exercise_build, tmp_path, monkeypatch):
     """A looping cell is interrupted and grading goes on; a hung notebook is killed, kernel too."""
     started = time.time()
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # grading's scratch folders go here
-    quiz, build = BY_SLUG["quiz"], builds["quiz"]
+    quiz, build = BY_SLUG["quiz"], exercise_build("quiz")
     folder = write_folder(
         tmp_path / "loops",
         {
             "loops.ipynb": answered(build, {"q04-answer": "while True:\n    pass"}),
-            "other_set.ipynb": read(builds["01_binary_sentiment"].student_dir / "01_binary_sentiment.ipynb"),
+            "other_set.ipynb": read(BY_SLUG["01_binary_sentiment"].student_notebook),
         },
     )
     grades = gradebook.grade_folder(

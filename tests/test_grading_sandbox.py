@@ -120,7 +120,7 @@ def leftovers() -> list[str]:
 
 
 @pytest.mark.notebook
-def test_hostile_submissions_gain_nothing_read_nothing_and_leave_nothing(tmp_path):
+def test_hostile_submissions_gain_nothing_read_nothing_and_leave_nothing(exercise_build, tmp_path):
     require_sandbox()
     assert {a.stem for a in ATTACKS} >= {
         "patch_otter",
@@ -131,7 +131,7 @@ def test_hostile_submissions_gain_nothing_read_nothing_and_leave_nothing(tmp_pat
     }
     assert not leftovers(), "clean up the markers of an earlier run first"
     quiz = exercises.get_exercise_set("quiz")
-    build = exercises.cached_build(quiz)
+    build = exercise_build("quiz")
     zip_hash = exercises.file_sha256(build.autograder_zip)
     student = nbformat.read(quiz.student_notebook, as_version=4)
     folder = tmp_path / "submissions"

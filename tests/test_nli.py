@@ -134,6 +134,9 @@ OBVIOUS = {
 
 @pytest.mark.real_data
 @pytest.mark.slow
+# make test-full only: lesson 05's CI-budget run trains a cross-encoder the same way (2,000 SNLI
+# pairs, one epoch) and asserts its zero-shot score; the caching is tested above on a tiny model
+@pytest.mark.full
 def test_the_smoke_course_model_drives_the_zero_shot_pipeline(tmp_path, monkeypatch, real_data_dir):
     """The real thing, smoke-sized: trained from snli (2,000 pairs, one epoch), cached, reused,
     and good enough for pipeline("zero-shot-classification") to rank obvious labels first."""

@@ -78,6 +78,24 @@ def test_embedding_route_on_obvious_texts():
         zeroshot.EmbeddingZeroShot("minilm", temperature=0)
 
 
+def test_embedding_route_embeds_each_text_once():
+    """Other wordings on the same texts embed only the new label descriptions, and give what a
+    fresh route gives."""
+    route = zeroshot.EmbeddingZeroShot("minilm")
+    first = route.similarities(TEXTS, LABELS)
+    assert route.embedded_texts == len(set(TEXTS)) + len(set(LABELS))
+    route.template = "This message is about {}."
+    again = route.similarities(TEXTS + TEXTS[:1], LABELS)
+    assert route.embedded_texts == len(set(TEXTS)) + 2 * len(set(LABELS))  # only the new wordings
+    fresh = zeroshot.EmbeddingZeroShot("minilm", template="This message is about {}.")
+    np.testing.assert_allclose(again[: len(TEXTS)], fresh.similarities(TEXTS, LABELS), atol=1e-5)
+    np.testing.assert_allclose(again[-1], again[0], atol=1e-6)  # one vector, reused
+    assert not np.allclose(first, again[: len(TEXTS)]), "the template changes the label vectors"
+    route.max_length = 8  # a cut changes the vectors: they are embedded again
+    route.similarities(TEXTS[:1], LABELS)
+    assert route.embedded_texts == len(set(TEXTS)) + 2 * len(set(LABELS)) + 1 + len(set(LABELS))
+
+
 def test_templated_examples():
     examples = zeroshot.templated_examples(["refund", "delivery"], ["I want a {}.", "A question about {}."])
     assert examples["text"] == [

@@ -29,6 +29,7 @@ from clflib.course.reporting import read_metrics
 
 __all__ = [
     "CELL_TIMEOUTS",
+    "HEADLESS_ENGINE",
     "cell_timeout",
     "describe_dead_kernel",
     "colab_url",
@@ -171,6 +172,55 @@ def _ipc_kernel_manager_class():
     return IPCKernelManager
 
 
+HEADLESS_ENGINE = "clflib-headless"
+
+
+def _register_headless_engine() -> str:
+    """papermill's nbclient engine without nbclient's stand-in for a widget front-end.
+
+    nbclient plays the browser's part for ``ipywidgets.Output``: it sends a comm message back to
+    the kernel on the shell channel for every output the widget captures, while it is still
+    waiting on that channel for the cell's reply. With lesson 03's threshold explorer (an Output
+    widget redrawn as the cell runs) that intermittently left the cell waiting forever after the
+    kernel had finished (measured here: a CI-budget run stuck for 900 s; nbclient issue #312
+    describes the same hang). A headless run has no one to show a live widget to, so this engine
+    handles no widget comms: what the widget prints lands in the cell's outputs, and the cell
+    ends when the kernel says so. Returns the engine's name for ``papermill.execute_notebook``.
+    """
+    import logging
+
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class HeadlessClient(PapermillNotebookClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.comm_open_handlers = {}  # no Output-widget emulation (see above)
+
+    class HeadlessEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+            start_timeout=60, execution_timeout=None, **kwargs,
+        ):  # fmt: skip
+            kwargs.pop("input_path", None)
+            client = HeadlessClient(
+                nb_man,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logging.getLogger("papermill"),
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            )
+            return client.execute()
+
+    papermill_engines.register(HEADLESS_ENGINE, HeadlessEngine)
+    return HEADLESS_ENGINE
+
+
 def run_lesson(
     notebook: str | Path,
     output_dir: str | Path,
@@ -207,6 +257,7 @@ def run_lesson(
             execution_timeout=timeout,
             progress_bar=False,
             kernel_manager_class=_ipc_kernel_manager_class(),
+            engine_name=_register_headless_engine(),
         )
     except Exception as exc:  # papermill's execution errors, timeouts, dead kernels
         error = f"{type(exc).__name__}: {exc}".strip()
