@@ -2,7 +2,10 @@
 
 Used by every lesson (lesson 01 explains the profiles).
 
-- ``smoke``: the embedded support inbox, a few dozen steps; seconds per lesson (the tests).
+- ``smoke``: the embedded support inbox, a few dozen steps, MiniLM cut to its first 2 layers
+  (``"minilm-l2"``); about a minute per lesson on 2 cores. The same whether a learner types
+  ``PROFILE = "smoke"`` or ``make course PROFILE=smoke`` runs it: a lesson's own smoke settings
+  live in its notebook.
 - ``cpu``: real data, subsampled so a lesson runs in at most ~10 minutes on 2 cores.
 - ``gpu``: full data, full epochs, bf16 or fp16 where the device supports it.
 
@@ -34,6 +37,7 @@ __all__ = [
 class Profile:
     """Sizes and optimisation settings of one kind of run.
 
+    ``model_name``: the checkpoint a lesson fine-tunes when its ``MODEL_NAME`` is None.
     ``max_train_samples`` / ``max_eval_samples``: None keeps the whole split.
     ``precision``: "fp32", "bf16" or "fp16" ("auto" in the gpu profile picks bf16 when supported).
     ``embedded_data_only``: use the support inbox instead of the lesson's real dataset.
@@ -41,6 +45,7 @@ class Profile:
     """
 
     name: str
+    model_name: str
     max_train_samples: int | None
     max_eval_samples: int | None
     num_epochs: float
@@ -62,6 +67,7 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(
         name="smoke",
+        model_name="minilm-l2",
         max_train_samples=None,
         max_eval_samples=200,
         num_epochs=3,
@@ -78,6 +84,7 @@ PROFILES: dict[str, Profile] = {
     ),
     "cpu": Profile(
         name="cpu",
+        model_name="minilm",
         max_train_samples=8000,
         max_eval_samples=None,
         num_epochs=2,
@@ -94,6 +101,7 @@ PROFILES: dict[str, Profile] = {
     ),
     "gpu": Profile(
         name="gpu",
+        model_name="minilm",
         max_train_samples=None,
         max_eval_samples=None,
         num_epochs=4,

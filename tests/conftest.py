@@ -173,7 +173,7 @@ def lesson_runs():
     def run(lesson, profile: str):
         key = (lesson.slug, profile)
         if key not in _LESSON_RUNS:
-            parameters = dict(lesson.smoke if profile == "smoke" else lesson.ci_budget)
+            parameters = {} if profile == "smoke" else dict(lesson.ci_budget)
             for name, (provider, relative) in lesson.uses(profile).items():
                 provided = run(get_lesson(provider), profile)
                 path = provided.output_dir / relative

@@ -31,6 +31,16 @@ def test_exactly_one_parameters_cell_of_literals(notebook):
     assert {"PROFILE", "SEED", "METRICS_PATH", "MODEL_NAME"} <= names
 
 
+def test_the_profile_alone_sets_a_smoke_run(notebook):
+    """A learner who types PROFILE = "smoke" gets what the tests and make course run: the model
+    comes from the profile (MiniLM's first 2 layers in smoke), and the tests pass no other
+    parameter to a smoke run, so every smoke setting must live in the notebook."""
+    assert "MODEL_NAME = None" in parameter_cells(notebook)[0].source
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    derived = code[code.index(parameter_cells(notebook)[0].source) + 1]
+    assert "model_name=MODEL_NAME" in derived and "MODEL_NAME = profile.model_name" in derived
+
+
 def test_no_outputs_and_kernel_metadata(notebook):
     for cell in notebook.cells:
         if cell.cell_type == "code":

@@ -3,9 +3,11 @@
 An entry says what the README's lesson table shows (title, dataset, what it teaches, its cpu
 profile results) and what a run of the notebook must prove:
 
-- ``smoke`` / ``ci_budget``: the papermill parameters of the test suite's two runs. The smoke run
-  uses the course's own support inbox and proves the code paths in seconds; the CI-budget run
-  overrides the cpu profile so real data fits the test budget (about 3 minutes a lesson).
+- ``ci_budget``: the papermill parameters of the test suite's real-data run: they override the
+  cpu profile so real data fits the test budget (with the exercise tests, 120 worker-seconds a
+  lesson). The smoke run passes no parameters but ``PROFILE="smoke"``: a lesson's smoke settings
+  live in its notebook, so a learner who types ``PROFILE = "smoke"`` runs what the tests and
+  ``make course PROFILE=smoke`` run.
 - ``floors``: real-data floors, measured on the CI budget with a margin below (the cpu and gpu
   profiles train more, so the floors hold there too); ``smoke_floors`` the same for smoke runs.
 - ``claims``: the lesson's invariants, written as ``claim(condition, "what must hold")`` calls;
@@ -63,7 +65,6 @@ class Lesson:
     teaches: str
     key_metrics: tuple[str, ...]
     cpu_results: str = ""
-    smoke: Mapping[str, Any] = field(default_factory=_frozen)
     ci_budget: Mapping[str, Any] = field(default_factory=_frozen)
     floors: Mapping[str, float] = field(default_factory=_frozen)
     smoke_floors: Mapping[str, float] = field(default_factory=_frozen)
@@ -161,7 +162,6 @@ LESSON_01 = Lesson(
     # texts (2,000 examples gave 0.803 / 0.786 in 158 s); lesson 08 serves this model
     # minilm-l2 needs a higher learning rate to learn the inbox in 3 epochs: accuracy 0.923,
     # F1 0.898 (majority 0.662) in 24 s
-    smoke=_frozen({"MODEL_NAME": "minilm-l2", "LEARNING_RATE": 5e-4}),
     ci_budget=_frozen({"MAX_TRAIN_SAMPLES": 1200, "NUM_EPOCHS": 2, "TIMING_SAMPLES": 64}),
     floors=_frozen({"test_accuracy": 0.75, "test_f1": 0.74}),
     smoke_floors=_frozen({"test_accuracy": 0.75}),
@@ -246,14 +246,6 @@ LESSON_02 = Lesson(
     # CI budget measured (cross-entropy and oversampling only; 126 s in a 1-thread xdist worker,
     # 155 s before for all six options): best macro-F1 0.402 (oversampling), cross-entropy 0.233, rare-tenth F1
     # 0.417 vs 0.000, out-of-scope recall 0.974 at threshold 0.31
-    smoke=_frozen(
-        {
-            "MODEL_NAME": "minilm-l2",
-            "LEARNING_RATE": 1e-3,
-            "NUM_EPOCHS": 6,
-            "OPTIONS": ["cross_entropy", "inverse", "focal", "oversampling"],
-        }
-    ),
     ci_budget=_frozen(
         {
             "MAX_TRAIN_SAMPLES": 1000,
@@ -318,7 +310,6 @@ LESSON_03 = Lesson(
     # most: focal BCE macro-F1 0.019 at 0.5, 0.120 global, 0.175 per label; micro-F1 0.240;
     # macro AP 0.151; 22 labels with their own threshold
     # measured with these smoke settings: micro-F1 0.442, macro-F1 0.232 at 0.5 -> 0.443 tuned
-    smoke=_frozen({"MODEL_NAME": "minilm-l2", "LEARNING_RATE": 1e-3}),
     ci_budget=_frozen(
         {
             "MAX_TRAIN_SAMPLES": 2000,
@@ -401,9 +392,6 @@ LESSON_04 = Lesson(
     "when scored per subword); 11.7 min on 2 cores",
     # measured with these smoke settings (57 s in one thread; 76 s with all 309 training messages):
     # main model entity F1 0.613; the strategies 0.428-0.523; (c) per subword 0.691 against 0.481
-    smoke=_frozen(
-        {"MODEL_NAME": "minilm-l2", "LEARNING_RATE": 1e-3, "NUM_EPOCHS": 2, "MAX_TRAIN_SAMPLES": 200}
-    ),
     ci_budget=_frozen(
         {
             "MAX_TRAIN_SAMPLES": 800,
@@ -488,15 +476,6 @@ LESSON_05 = Lesson(
     # measured with these smoke settings (25 s in one thread; 34 s with all 694 training pairs):
     # the inbox's pairs are too few for a cross-encoder (chance, 0.333, as its hypothesis-only
     # and curve models); the frozen bi-encoder 0.474 (0.526 with all 694 pairs)
-    smoke=_frozen(
-        {
-            "MODEL_NAME": "minilm-l2",
-            "LEARNING_RATE": 1e-3,
-            "NUM_EPOCHS": 1,
-            "MAX_TRAIN_SAMPLES": 300,
-            "CURVE_SIZES": [100],
-        }
-    ),
     ci_budget=_frozen(
         {
             "MAX_TRAIN_SAMPLES": 2000,
@@ -564,7 +543,6 @@ LESSON_06 = Lesson(
     "pair loss bounded to 2,464 pairs 0.804; curve on 18 transfer and top-up intents, 3 seeds, K = "
     "8 / 16 / 32 / 64: SetFit 0.842 / 0.874 / 0.893 / 0.900, fine-tuning 0.814 / 0.839 / 0.848 / "
     "0.840, frozen 0.804 / 0.866 / 0.883 / 0.901; 13.8 min on 2 cores (31 min on a 2.3x slower one)",
-    smoke=_frozen({"MODEL_NAME": "minilm-l2"}),
     ci_budget=_frozen({"CLASSES": ["transfer", "top_up"], "PAIR_ITERATIONS": 0, "CURVE_KS": []}),
     # CI budget measured (18 transfer and top-up intents, K = 8, 97 s in one thread): SetFit 0.876,
     # frozen + LR 0.849, fine-tuning 0.807, label names 0.736 (720 test texts). The cpu profile's
@@ -632,7 +610,6 @@ LESSON_07 = Lesson(
     "0.363 at 1.7 texts/s with 77 labels; batched NLI 4.4x the pipeline text by text (the "
     "pipeline with batch_size=64: 3.6x), same scores; 8.3-11.5 min on a 2.3x slower machine (+13 "
     "min to train the NLI model once)",
-    smoke=_frozen({"MODEL_NAME": "minilm-l2"}),
     ci_budget=_frozen(
         {"MAX_TEXTS": 60, "DEV_TEXTS": 30, "SPEED_TEXTS": 8, "SETFIT_EPOCHS": 1, "REFERENCE_MAX_CLASSES": 20}
     ),
@@ -751,7 +728,6 @@ LESSON_08 = Lesson(
     floors=_frozen({"predictor_fp32_accuracy": 0.76}),
     # lesson 01's smoke model (accuracy 0.923): a constant classifier (0.662) must fail here.
     # Run alone, the lesson trains its own: lesson 01's smoke settings, so that one learns too
-    smoke=_frozen({"MODEL_NAME": "minilm-l2", "LEARNING_RATE": 5e-4, "NUM_EPOCHS": 3}),
     smoke_floors=_frozen({"predictor_fp32_accuracy": 0.75}),
     claims=_claims_08,
     ci_uses=_frozen({"MODEL_DIR": ("01_binary_sentiment", "model")}),
@@ -818,15 +794,6 @@ LESSON_09 = Lesson(
     "of the loss won back; pairwise: 52%); 119 original labels flagged (1.5%), 9 of the top 15 "
     "plainly wrong when read; 9.2 min on 2 cores",
     # smoke: the fine-tuned check on 200 messages for 2 epochs proves its code path
-    smoke=_frozen(
-        {
-            "MODEL_NAME": "minilm-l2",
-            "NOISE_SEEDS": [0, 1],
-            "FOLDS": 3,
-            "FINE_TUNE_SAMPLES": 200,
-            "NUM_EPOCHS": 2,
-        }
-    ),
     ci_budget=_frozen(
         {
             "MAX_TRAIN_SAMPLES": 2000,
@@ -914,16 +881,6 @@ LESSON_10 = Lesson(
     "2.0x faster than two models; 26.7 min on 2 cores (target 20; the NLI model cached by lesson 07)",
     # smoke: every row and section on the inbox, one epoch (the fine-tunes learn little: the
     # run proves their code path; the floors are on the rows that learn from 466 messages)
-    smoke=_frozen(
-        {
-            "MODEL_NAME": "minilm-l2",
-            "SEEDS": [0],
-            "NUM_EPOCHS": 1,
-            "TIMING_TEXTS": 50,
-            "NLI_TEST_SAMPLES": 20,
-            "TWO_HEAD_SAMPLES": 120,
-        }
-    ),
     # the CI budget: 30 queries per class, 10 per class for testing, the rows that need no
     # contrastive training or 77 NLI passes per text (the smoke run covers those)
     ci_budget=_frozen(

@@ -353,8 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = []
     for lesson in chosen:
         print(f"Running {lesson.slug} (profile {profile}) ...", flush=True)
-        # a smoke run uses the lesson's smoke settings, as the tests do
-        parameters = lesson.smoke if profile == "smoke" else {}
+        parameters = {}  # the profile alone: a lesson's smoke settings live in its notebook
         try:
             limit = cell_timeout(profile, args.timeout)
         except ValueError as error:
