@@ -1,8 +1,9 @@
 # Two commands do everything on a fresh machine:
 #   make course   set up, then run every lesson headlessly and print each lesson's metrics
 #   make test     set up, then run the test suite (MEASURED_TEST_TIME on 2 cores)
-# Before changing a lesson: make test-full (also every smoke run and the sweeps make test leaves
-# out). For the inner loop: make test-fast (no notebook runs, under 2 minutes) and make lint.
+# Before changing a lesson: make test-full (also the smoke runs and the NLI model test that
+# make test leaves out). For the inner loop: make test-fast (no notebook runs, about a minute)
+# and make lint.
 # Both are idempotent: the virtual environment is built once and rebuilt only when
 # pyproject.toml changes.
 
@@ -19,7 +20,8 @@ ifneq ($(wildcard ../shared/datasets),)
 export CLFLIB_DATA_DIR ?= $(abspath ../shared/datasets)
 endif
 
-# PROFILE=auto picks gpu with CUDA, else cpu; `make course PROFILE=smoke` runs in seconds.
+# PROFILE=auto picks gpu with CUDA, else cpu; `make course PROFILE=smoke` checks every lesson on the
+# course's own data with MiniLM's first 2 layers (what PROFILE = "smoke" in a notebook runs).
 PROFILE ?= auto
 
 .PHONY: setup course test test-full test-fast lint format lab clean exercises exercises-check grade bench-train bench-inference

@@ -188,9 +188,10 @@ class EmbeddingZeroShot:
     differ by hundredths, so a plain softmax would be almost flat; the ranking does not depend
     on it.
 
-    Each distinct text is embedded once per route: trying another template or other label
-    wordings on the same texts embeds only the new label descriptions (``embedded_texts`` counts
-    what has been embedded so far).
+    With ``reuse_vectors=True`` each distinct text is embedded once per route: trying another
+    template or other label wordings on the same texts embeds only the new label descriptions
+    (``embedded_texts`` counts what has been embedded so far). Leave it off where you time the
+    route: a text seen before then costs a lookup, not a forward pass.
 
     >>> route = EmbeddingZeroShot("minilm")  # doctest: +SKIP
     >>> route.predict(["where is my parcel?"], ["delivery", "refund"])  # doctest: +SKIP
@@ -204,6 +205,7 @@ class EmbeddingZeroShot:
     batch_size: int = 128
     device: object = None
     show_progress: bool | None = None
+    reuse_vectors: bool = False
 
     def __post_init__(self) -> None:
         from clflib.models import load_encoder, load_tokenizer
@@ -214,32 +216,34 @@ class EmbeddingZeroShot:
         self._model = load_encoder(self.model_name)
         if self.device is not None:
             self._model = self._model.to(self.device)
-        self._vectors: dict[tuple[int, str], np.ndarray] = {}  # (max_length, text) -> unit vector
+        self._vectors: dict[tuple, np.ndarray] = {}  # (model, max_length, text) -> unit vector
 
     @property
     def embedded_texts(self) -> int:
-        """How many distinct texts (label descriptions included) this route has embedded."""
+        """How many distinct texts (label descriptions included) this route keeps vectors of."""
         return len(self._vectors)
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of ``texts``, embedding only those not seen before (in one batch run)."""
+        """Unit vectors of ``texts``; with ``reuse_vectors``, only texts not seen before are
+        embedded (in one batch run, checked as :func:`clflib.embeddings.embed` checks them)."""
         from clflib.embeddings import embed
+        from clflib.inference import check_texts
 
-        texts = list(texts)
-        missing = list(dict.fromkeys(t for t in texts if (self.max_length, t) not in self._vectors))
+        settings = {
+            "model": self._model,
+            "tokenizer": self._tokenizer,
+            "max_length": self.max_length,
+            "batch_size": self.batch_size,
+            "show_progress": self.show_progress,
+        }
+        if not self.reuse_vectors:
+            return embed(texts, **settings)
+        texts = check_texts(texts)  # errors name positions in the caller's list
+        key = (id(self._model), self.max_length)
+        missing = list(dict.fromkeys(t for t in texts if (*key, t) not in self._vectors))
         if missing:
-            vectors = embed(
-                missing,
-                model=self._model,
-                tokenizer=self._tokenizer,
-                max_length=self.max_length,
-                batch_size=self.batch_size,
-                show_progress=self.show_progress,
-            )
-            self._vectors.update(((self.max_length, t), v) for t, v in zip(missing, vectors))
-        if not texts:
-            return np.zeros((0, self._model.config.hidden_size), dtype=np.float32)
-        return np.stack([self._vectors[self.max_length, t] for t in texts])
+            self._vectors.update(((*key, t), v) for t, v in zip(missing, embed(missing, **settings)))
+        return np.stack([self._vectors[(*key, t)] for t in texts])
 
     def similarities(self, texts: Sequence[str], labels: Sequence[str]) -> np.ndarray:
         """Cosine similarity of every text to every label description: shape (texts, labels)."""

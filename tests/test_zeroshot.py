@@ -78,10 +78,17 @@ def test_embedding_route_on_obvious_texts():
         zeroshot.EmbeddingZeroShot("minilm", temperature=0)
 
 
-def test_embedding_route_embeds_each_text_once():
-    """Other wordings on the same texts embed only the new label descriptions, and give what a
-    fresh route gives."""
-    route = zeroshot.EmbeddingZeroShot("minilm")
+def test_embedding_route_embeds_each_text_once_when_asked():
+    """With reuse_vectors, other wordings on the same texts embed only the new label
+    descriptions, and give what a fresh route gives; without it every call embeds again."""
+    plain = zeroshot.EmbeddingZeroShot("minilm")
+    plain.similarities(TEXTS, LABELS)
+    assert plain.embedded_texts == 0, "a route that is timed must embed every time"
+    route = zeroshot.EmbeddingZeroShot("minilm", reuse_vectors=True)
+    with pytest.raises(TypeError, match="not a single string"):
+        route.similarities("one text", LABELS)
+    with pytest.raises(ValueError, match="empty list"):
+        route.similarities([], LABELS)
     first = route.similarities(TEXTS, LABELS)
     assert route.embedded_texts == len(set(TEXTS)) + len(set(LABELS))
     route.template = "This message is about {}."
@@ -89,6 +96,7 @@ def test_embedding_route_embeds_each_text_once():
     assert route.embedded_texts == len(set(TEXTS)) + 2 * len(set(LABELS))  # only the new wordings
     fresh = zeroshot.EmbeddingZeroShot("minilm", template="This message is about {}.")
     np.testing.assert_allclose(again[: len(TEXTS)], fresh.similarities(TEXTS, LABELS), atol=1e-5)
+    assert fresh.embedded_texts == 0
     np.testing.assert_allclose(again[-1], again[0], atol=1e-6)  # one vector, reused
     assert not np.allclose(first, again[: len(TEXTS)]), "the template changes the label vectors"
     route.max_length = 8  # a cut changes the vectors: they are embedded again

@@ -256,6 +256,8 @@ LESSON_02 = Lesson(
         }
     ),
     floors=_frozen({"test_macro_f1": 0.30, "oos_recall": 0.5}),
+    smoke_proves="the class-weighted and focal-loss options (the CI budget trains cross-entropy and "
+    "oversampling only) and the comparison of at least four options",
     claims=_claims_02,
 )
 
@@ -321,6 +323,8 @@ LESSON_03 = Lesson(
     ),
     floors=_frozen({"test_macro_f1": 0.12, "test_micro_f1": 0.15}),
     smoke_floors=_frozen({"test_micro_f1": 0.35}),
+    smoke_proves="plain BCE (the model's own multi-label loss; the CI budget trains focal BCE only) "
+    "and the choice between two losses on validation",
     claims=_claims_03,
 )
 
@@ -407,6 +411,8 @@ LESSON_04 = Lesson(
     # chosen on validation) against 0.057 for (c), which scores 0.034 per subword
     floors=_frozen({"test_entity_f1": 0.1}),
     smoke_floors=_frozen({"test_entity_f1": 0.5}),
+    smoke_proves="alignment strategy (b) and the comparison over two seeds with its spread (the CI "
+    "budget trains strategies (a) and (c) once each)",
     claims=_claims_04,
 )
 
@@ -558,8 +564,8 @@ LESSON_06 = Lesson(
     ),
     # smoke measured (inbox, minilm-l2, 38 s in one thread): SetFit 0.66, frozen 0.24, label names 0.37
     smoke_floors=_frozen({"setfit_accuracy": 0.5}),
-    smoke_proves="SetFit's pair-loss route (PAIR_ITERATIONS) and the learning curve over K and seeds, "
-    "which the CI budget leaves out",
+    smoke_proves="SetFit's pair-loss route (one pair iteration in smoke) and the learning curve over K "
+    "and seeds, which the CI budget leaves out",
     claims=_claims_06,
 )
 

@@ -184,8 +184,10 @@ def _register_headless_engine() -> str:
     widget redrawn as the cell runs) that intermittently left the cell waiting forever after the
     kernel had finished (measured here: a CI-budget run stuck for 900 s; nbclient issue #312
     describes the same hang). A headless run has no one to show a live widget to, so this engine
-    handles no widget comms: what the widget prints lands in the cell's outputs, and the cell
-    ends when the kernel says so. Returns the engine's name for ``papermill.execute_notebook``.
+    lets widget comms pass unhandled: what an Output widget prints lands in the cell's outputs
+    (its ``clear_output(wait=True)`` then replaces the cell's earlier outputs, as the explorer's
+    first view replaces its static plot), and the cell ends when the kernel says so. Returns the
+    engine's name for ``papermill.execute_notebook``.
     """
     import logging
 
@@ -195,7 +197,9 @@ def _register_headless_engine() -> str:
     class HeadlessClient(PapermillNotebookClient):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self.comm_open_handlers = {}  # no Output-widget emulation (see above)
+            # no Output-widget emulation (see above); a handler that takes no comm, so that
+            # every progress bar does not log "No handler found"
+            self.comm_open_handlers = {"jupyter.widget": lambda msg: None}
 
     class HeadlessEngine(NBClientEngine):
         @classmethod
@@ -203,7 +207,8 @@ def _register_headless_engine() -> str:
             cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
             start_timeout=60, execution_timeout=None, **kwargs,
         ):  # fmt: skip
-            kwargs.pop("input_path", None)
+            for name in ("input_path", "timeout", "startup_timeout"):  # named below instead
+                kwargs.pop(name, None)
             client = HeadlessClient(
                 nb_man,
                 timeout=execution_timeout,
