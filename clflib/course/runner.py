@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -175,6 +176,7 @@ def _ipc_kernel_manager_class():
 HEADLESS_ENGINE = "clflib-headless"
 
 
+@functools.cache  # registered once per process
 def _register_headless_engine() -> str:
     """papermill's nbclient engine without nbclient's stand-in for a widget front-end.
 
