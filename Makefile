@@ -71,8 +71,15 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format clflib tests benchmarks
 
+# JupyterLab at the repository root: the lessons in notebooks/, and a copy of each exercise set's
+# student folder (with its tests/) in my-work/, made the first time and never overwritten, so
+# answers stay out of the committed student versions.
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	@for student in exercises/*/student; do \
+	  set=$$(basename $$(dirname $$student)); \
+	  if [ ! -e my-work/$$set ]; then mkdir -p my-work && cp -r $$student my-work/$$set && echo "copied $$student to my-work/$$set"; fi; \
+	done
+	$(VENV)/bin/jupyter lab --notebook-dir .
 
 clean:
 	rm -rf runs/ .pytest_cache/

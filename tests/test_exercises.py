@@ -110,6 +110,21 @@ def test_committed_student_version_has_no_solutions_or_hidden_tests(exercise):
         assert "hidden=True" not in test_file.read_text(), f"{test_file} leaks a hidden test"
 
 
+@pytest.mark.parametrize("exercise", SETS, ids=IDS)
+def test_every_cell_handed_to_a_learner_parses(exercise):
+    """otter assign replaces solution lines with ``...``: a solution line that opens a block
+    (``def``, ``if``) leaves an indented ``...`` under nothing, and the learner's cell raises
+    IndentationError before any of their code runs. Keep block openers outside ``# SOLUTION``."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    to_python = TransformerManager().transform_cell  # %pip and !git become plain calls
+    for index, cell in enumerate(code_cells(read(exercise.student_notebook))):
+        try:
+            compile(to_python(cell.source), f"{exercise.slug} cell {index}", "exec")
+        except SyntaxError as error:
+            pytest.fail(f"{exercise.student_notebook.name}, code cell {index}: {error}\n{cell.source}")
+
+
 def test_quiz_has_ten_one_point_questions_and_states_its_pass_mark():
     quiz = BY_SLUG["quiz"]
     assert len(quiz.auto_questions) == 10 and not quiz.manual_questions

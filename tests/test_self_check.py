@@ -45,3 +45,10 @@ def test_check_reads_the_calling_cells_variables(grader):
         assert "All test cases passed" in message(grader.check("q01"))
     finally:
         del globals()["q01"]
+
+
+def test_a_blank_answer_points_at_the_test_not_at_the_course(grader):
+    """otter prints the failing line of the test file: for a blank answer, the test's signature."""
+    said = message(grader.check("q01", {"q01": ...}))
+    assert "def test_q01" in said.split("Error at line", 1)[1].splitlines()[1]
+    assert "raise AssertionError" not in said

@@ -36,17 +36,26 @@ def unanswered_names(test_case, namespace: Mapping[str, Any]) -> tuple[list[str]
     )
 
 
-def _not_answered(question: str, blank: list[str], unset: list[str]):
-    """A test body that fails saying what is missing."""
+def _not_answered(test_file, test_case, blank: list[str], unset: list[str]):
+    """A test body that fails saying what is missing, from the line of the test's own ``def``.
+
+    otter reports a failure as "Error at line N in test q2" and prints line N of the test file,
+    taking N from the failing frame: a plain function here would point at a line of this module.
+    The replacement is compiled so that its ``raise`` sits on the line of the test's signature,
+    which names the variables the test reads.
+    """
+    question = test_file.name
     if blank:
         message = f"{question} is not answered yet ({', '.join(blank)} is still ...)"
     else:
         message = f"{question}: {', '.join(unset)} never set (the cell that sets it raised or did not run)"
-
-    def fail(*args, **kwargs):
-        raise AssertionError(message)
-
-    return fail
+    name = getattr(test_case.body.test_func, "__name__", "")
+    lines = getattr(test_file, "source", "").split("\n")
+    line = next((i for i, text in enumerate(lines, 1) if text.lstrip().startswith(f"def {name}(")), 1)
+    code = "\n" * (line - 1) + "def fail(*args, **kwargs): raise AssertionError(message)\n"
+    namespace: dict[str, Any] = {"message": message}
+    exec(compile(code, str(getattr(test_file, "path", question)), "exec"), namespace)
+    return namespace["fail"]
 
 
 def mark_unanswered(test_file, namespace: Mapping[str, Any]) -> None:
@@ -55,7 +64,7 @@ def mark_unanswered(test_file, namespace: Mapping[str, Any]) -> None:
     for test_case in test_file.test_cases:
         blank, unset = unanswered_names(test_case, namespace)
         if blank or unset:
-            test_case.body.test_func = _not_answered(test_file.name, blank, unset)
+            test_case.body.test_func = _not_answered(test_file, test_case, blank, unset)
 
 
 class Notebook(otter.Notebook):
