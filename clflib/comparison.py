@@ -25,7 +25,15 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["LABEL_REGIMES", "MethodRun", "ms_per_1k", "approach_table", "frontier", "decision_rows"]
+__all__ = [
+    "LABEL_REGIMES",
+    "MethodRun",
+    "ms_per_1k",
+    "approach_table",
+    "frontier",
+    "decision_ties",
+    "decision_rows",
+]
 
 # How much labelled data a method used, from none to all: the table's groups, in this order.
 LABEL_REGIMES = ("none", "zero-shot", "8 per class", "all labels")
@@ -116,15 +124,42 @@ def frontier(table: pd.DataFrame, quality: str = "macro_f1", cost: str = "cost_p
     return on
 
 
-def decision_rows(table: pd.DataFrame, quality: str = "macro_f1") -> dict[str, str]:
-    """The best method by ``quality`` within each labelled-data regime that has labels to learn
-    from or a zero-shot route (the "none" regime, the majority class, is the floor, not a choice)."""
-    best = {}
+def decision_ties(
+    table: pd.DataFrame, quality: str = "macro_f1", tolerance: float = 0.0
+) -> dict[str, list[str]]:
+    """Per labelled-data regime (majority class left out), the methods whose ``quality`` is within
+    ``tolerance`` of the regime's best, best first. A seeded best row widens the band to its own
+    standard deviation when that is larger: a gap inside the noise names no winner.
+
+    >>> table = pd.DataFrame({"regime": ["all labels"] * 3, "method": ["a", "b", "c"],
+    ...                       "macro_f1": [0.930, 0.926, 0.90], "macro_f1_sd": [0.0, 0.0, 0.0],
+    ...                       "cost_per_million": [9.0, 1.0, 0.1]})
+    >>> decision_ties(table, tolerance=0.015)
+    {'all labels': ['a', 'b']}
+    """
+    ties = {}
     for regime in LABEL_REGIMES[1:]:
-        rows = table[table["regime"] == regime]
-        if len(rows):  # ties on quality go to the cheaper method
-            ranked = rows.sort_values(
-                [quality, "cost_per_million"], ascending=[False, True], na_position="last"
-            )
-            best[regime] = str(ranked.iloc[0]["method"])
+        rows = table[table["regime"] == regime].dropna(subset=[quality])
+        if not len(rows):
+            continue
+        rows = rows.sort_values([quality, "cost_per_million"], ascending=[False, True], na_position="last")
+        best = rows.iloc[0]
+        band = max(tolerance, float(best.get(f"{quality}_sd", 0.0) or 0.0))
+        ties[regime] = [str(m) for m in rows.loc[rows[quality] >= best[quality] - band - 1e-12, "method"]]
+    return ties
+
+
+def decision_rows(table: pd.DataFrame, quality: str = "macro_f1", tolerance: float = 0.0) -> dict[str, str]:
+    """The method to choose within each labelled-data regime that has labels to learn from or a
+    zero-shot route (the "none" regime, the majority class, is the floor, not a choice): of the
+    methods tied for best (:func:`decision_ties`, within ``tolerance``), the cheapest to run.
+    With ``tolerance=0`` that is simply the best, ties on quality going to the cheaper method."""
+    best = {}
+    for regime, tied in decision_ties(table, quality, tolerance).items():
+        rows = table[table["method"].isin(tied) & (table["regime"] == regime)]
+        best[regime] = str(
+            rows.sort_values(["cost_per_million", quality], ascending=[True, False], na_position="last").iloc[
+                0
+            ]["method"]
+        )
     return best

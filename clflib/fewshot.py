@@ -28,6 +28,7 @@ __all__ = [
     "contrastive_pair_counts",
     "setfit_pair_count",
     "SETFIT_LOSSES",
+    "setfit_arguments",
     "train_setfit",
     "choose_classes",
     "passes_for",
@@ -163,12 +164,12 @@ def train_setfit(
     >>> model = train_setfit(sample, num_epochs=10, output_dir="runs/setfit")  # doctest: +SKIP
     >>> model.predict(["my card was charged twice"])  # doctest: +SKIP
     """
-    from setfit import SetFitModel, Trainer, TrainingArguments
+    from setfit import SetFitModel, Trainer
 
     from clflib.environment import seed_everything
     from clflib.models import resolve_model_name
 
-    loss_class = _setfit_loss(loss)
+    _setfit_loss(loss)  # a clear error for an unknown loss, before any check below
     for name, value in (
         ("num_epochs", num_epochs),
         ("num_iterations", num_iterations),
@@ -184,9 +185,48 @@ def train_setfit(
     model = SetFitModel.from_pretrained(resolve_model_name(model_name), device=device)
     if max_length is not None:
         model.model_body.max_seq_length = max_length
-    args = TrainingArguments(
+    args = setfit_arguments(
+        loss,
+        num_epochs=num_epochs,
+        num_iterations=num_iterations,
+        batch_size=batch_size,
+        body_learning_rate=body_learning_rate,
+        seed=seed,
         output_dir=output_dir,
-        loss=loss_class,
+    )
+    columns = {text_column: "text", label_column: "label"}
+    train = sample.select_columns(list(columns)).rename_columns(
+        {old: new for old, new in columns.items() if old != new}
+    )
+    Trainer(model=model, args=args, train_dataset=train).train()
+    return model
+
+
+def setfit_arguments(
+    loss: str = "triplet",
+    *,
+    num_epochs: int = 10,
+    num_iterations: int = 5,
+    batch_size: int = 32,
+    body_learning_rate: float = 2e-5,
+    seed: int = 42,
+    output_dir: str = "outputs/setfit",
+):
+    """The ``setfit.TrainingArguments`` :func:`train_setfit` trains with (see it for ``loss``).
+
+    The triplet route passes ``num_epochs`` over the examples; the pair route draws
+    ``num_iterations`` positive and negative pairs per text for one epoch. Everything else is
+    SetFit's default, which for the triplet loss means cosine distance and a margin of 0.25.
+
+    >>> args = setfit_arguments("pairs", num_iterations=2, batch_size=16)
+    >>> args.loss.__name__, args.num_iterations, args.embedding_batch_size
+    ('CosineSimilarityLoss', 2, 16)
+    """
+    from setfit import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=output_dir,
+        loss=_setfit_loss(loss),
         batch_size=(batch_size, 32),
         num_epochs=(num_epochs if loss == "triplet" else 1, 16),
         num_iterations=num_iterations if loss == "pairs" else None,
@@ -197,12 +237,6 @@ def train_setfit(
         eval_strategy="no",
         show_progress_bar=False,
     )
-    columns = {text_column: "text", label_column: "label"}
-    train = sample.select_columns(list(columns)).rename_columns(
-        {old: new for old, new in columns.items() if old != new}
-    )
-    Trainer(model=model, args=args, train_dataset=train).train()
-    return model
 
 
 def choose_classes(label_names: Sequence[str], spec, seed: int = 0) -> list[int]:

@@ -245,8 +245,9 @@ def plot_pr_curves(
     return fig
 
 
-def plot_threshold_curve(curve, label_name: str, threshold: float | None = None):
-    """Precision, recall and F1 of one label against its threshold (see thresholds.threshold_curve)."""
+def plot_threshold_curve(curve, label_name: str, threshold: float | None = None, title: str | None = None):
+    """Precision, recall and F1 of one label against its threshold (see thresholds.threshold_curve).
+    ``title`` replaces the default "<label>: moving the threshold"."""
     fig, ax = _figure(6, 3.5)
     for column in ("precision", "recall", "f1"):
         ax.plot(curve["threshold"], curve[column], label=column)
@@ -254,7 +255,7 @@ def plot_threshold_curve(curve, label_name: str, threshold: float | None = None)
         ax.axvline(threshold, color="grey", linestyle="--", label=f"threshold {threshold:.2f}")
     ax.set_xlabel("threshold on the label's sigmoid score")
     ax.set_ylim(0, 1.02)
-    ax.set_title(f"{label_name}: moving the threshold")
+    ax.set_title(title or f"{label_name}: moving the threshold")
     ax.legend()
     return fig
 

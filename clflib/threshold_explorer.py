@@ -3,8 +3,10 @@
 Taught in lesson 03.
 
 Pick a label, move its threshold, and watch precision, recall, F1 and the texts that flip
-change. In a headless run (papermill, CI) there is no one to move a slider, so
-:func:`threshold_explorer` also draws the static curve for the first label.
+change. In a headless run (papermill, CI, a rendered page) there is no one to move a slider and
+no widget to draw, so :func:`threshold_explorer` first draws a static snapshot of the first label
+at its chosen threshold, titled as such: it does not follow the slider, whose own live figure
+sits under it.
 
 >>> import numpy as np
 >>> view = explore_label(np.array([[1], [0]]), np.array([[0.8], [0.3]]), ["joy"], ["yay", "meh"],
@@ -95,7 +97,12 @@ def threshold_explorer(
     import matplotlib.pyplot as plt
 
     curve = threshold_curve(targets[:, 0], scores[:, 0])
-    static = plots.plot_threshold_curve(curve, label_names[0], float(thresholds[0]))
+    static = plots.plot_threshold_curve(
+        curve,
+        label_names[0],
+        float(thresholds[0]),
+        title=f"{label_names[0]}: snapshot at {float(thresholds[0]):.2f} (static; the live figure is below)",
+    )
     display(static)
     plt.close(static)  # shown once: the inline backend would draw an open figure again
     try:

@@ -356,6 +356,12 @@ def test_fine_tuned_noise_findings():
     weak = confirm.assign(**{"fine-tuned macro-F1": [0.6, 0.59], "frozen + LR macro-F1": [0.8, 0.79]})
     said = text(findings.fine_tuned_noise_findings(weak))
     assert "weaker than the frozen one" in said and "fair guide" in said
+    # weaker on clean labels and losing more: the run cannot say it memorised the wrong labels
+    weaker_and_worse = confirm.assign(
+        **{"fine-tuned macro-F1": [0.759, 0.60], "frozen + LR macro-F1": [0.891, 0.86]}
+    )
+    said = text(findings.fine_tuned_noise_findings(weaker_and_worse))
+    assert "does not show why" in said and "Fine-tuning suffers more" not in said
     gained = confirm.assign(**{"frozen + LR macro-F1": [0.80, 0.81]})
     assert "(1.0 points gained)" in text(findings.fine_tuned_noise_findings(gained))
     assert "needs the clean point" in text(findings.fine_tuned_noise_findings(confirm.iloc[1:]))
@@ -506,6 +512,11 @@ def test_decision_guide_names_the_winners_the_price_of_the_last_points_and_the_r
         in said
     )
     assert "this run agrees: at 8 per class SetFit beats 8/class: frozen + LR by 2.0 points" in said
+    # rows within the tolerance of the best are a tie: the cheapest of them is the one to pick
+    close = approach_table()
+    close.loc[close["method"] == "tf-idf + LR", "macro_f1"] = 0.91
+    said = text(findings.decision_guide(close, decision_rows(close, tolerance=0.015), k=8))
+    assert "a tie, which one run per method cannot break" in said and "**tf-idf + LR** costs least" in said
     tie = approach_table(setfit=0.785, frozen8=0.78)
     assert "does not settle it" in text(findings.decision_guide(tie, decision_rows(tie), k=8))
     worse = approach_table(setfit=0.70, frozen8=0.78)

@@ -579,8 +579,8 @@ def fine_tuned_noise_findings(confirm: pd.DataFrame, tolerance: float = NOISE_PO
     ]
     if ft_clean < lr_clean:
         lines.append(
-            "In this run the fine-tuned model is weaker than the frozen one even on clean labels (too short a "
-            "training), so read its drop with care."
+            "In this run the fine-tuned model is weaker than the frozen one even on clean labels (on this "
+            "budget), so read its drop with care."
         )
     if max(ft_drop, lr_drop) <= 0:
         lines.append(
@@ -589,10 +589,18 @@ def fine_tuned_noise_findings(confirm: pd.DataFrame, tolerance: float = NOISE_PO
         )
     elif abs(ft_drop - lr_drop) <= tolerance:
         lines.append("The cheap model's curve is a fair guide to the fine-tuned one here.")
+    elif ft_drop > lr_drop and ft_clean < lr_clean:
+        lines.append(
+            "Fine-tuning lost more here, but it is the weaker model even on clean labels, so this run does not "
+            "show why: fitting the wrong labels is one explanation, a training too short to learn the classes "
+            "from fewer correct examples another. Counting how many flipped training rows it predicts with "
+            "their wrong label would tell them apart."
+        )
     elif ft_drop > lr_drop:
         lines.append(
             "Fine-tuning suffers more: a model with millions of free weights can fit the wrong labels, while a "
-            "linear model on frozen vectors has too few to memorise them and averages them out."
+            "linear model on frozen vectors has too few to memorise them and averages them out (the likely "
+            "reason; this run measures the drop, not the memorising)."
         )
     else:
         lines.append(
@@ -749,12 +757,24 @@ def decision_guide(
         "8 per class": f"With {k} labelled examples per class",
         "all labels": "With every label",
     }
+    from clflib.comparison import decision_ties
+
+    ties = decision_ties(table, tolerance=tolerance / 100)
     lines = []
     for regime, method in winners.items():
         row = _row(table, method)
+        tied = ties.get(regime, [method])
+        if len(tied) < 2 or method not in tied:
+            lines.append(
+                f"{phrases.get(regime, regime)}, **{method}** scores best here (macro-F1 {_score(row)}, "
+                f"{row['labels_used']:,} labels)."
+            )
+            continue
+        scores = ", ".join(f"{m} {_score(_row(table, m))}" for m in tied)
         lines.append(
-            f"{phrases.get(regime, regime)}, **{method}** scores best here (macro-F1 {_score(row)}, "
-            f"{row['labels_used']:,} labels)."
+            f"{phrases.get(regime, regime)}, {scores} are within {tolerance:.1f} points of macro-F1 of the best "
+            f"(or of its seeds' spread): a tie, which one run per method cannot break. Of those, **{method}** "
+            f"costs least to run ({row['labels_used']:,} labels)."
         )
     every = table[table["regime"] == "all labels"].dropna(subset=["cost_per_million"])
     if len(every) >= 2:
