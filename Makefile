@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make course   set up, then run every lesson headlessly and print each lesson's metrics
-#   make test     set up, then run the test suite (17-19 minutes on 2 cores, measured)
+#   make test     set up, then run the test suite (17-21 minutes on 2 cores, measured)
 # Before changing a lesson: make test-full (also the smoke runs and the NLI model test that
 # make test leaves out). For the inner loop: make test-fast (no notebook runs, about a minute)
 # and make lint.
