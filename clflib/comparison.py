@@ -157,9 +157,8 @@ def decision_rows(table: pd.DataFrame, quality: str = "macro_f1", tolerance: flo
     best = {}
     for regime, tied in decision_ties(table, quality, tolerance).items():
         rows = table[table["method"].isin(tied) & (table["regime"] == regime)]
-        best[regime] = str(
-            rows.sort_values(["cost_per_million", quality], ascending=[True, False], na_position="last").iloc[
-                0
-            ]["method"]
+        cheapest_first = rows.sort_values(
+            ["cost_per_million", quality], ascending=[True, False], na_position="last"
         )
+        best[regime] = str(cheapest_first["method"].iloc[0])
     return best

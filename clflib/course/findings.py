@@ -749,7 +749,8 @@ def decision_guide(
     """Which approach wins with no labels, with ``k`` per class and with all of them, what the last
     points cost, and whether the run agrees with "under 32 examples per class, SetFit first"
     (lesson 10). ``table`` comes from :func:`clflib.comparison.approach_table`, ``winners`` from
-    :func:`clflib.comparison.decision_rows`."""
+    :func:`clflib.comparison.decision_rows` with the same tolerance (``tolerance / 100``: it
+    counts in macro-F1, this in points), so that the tie named here is the one that chose."""
     if not winners:
         return ["No approach that learns from labels or label names ran, so there is no decision to derive."]
     phrases = {
