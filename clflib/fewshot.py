@@ -8,7 +8,8 @@ a different sample, so a learning curve over seeds measures how much the *choice
 matters. :func:`contrastive_pair_counts` says how many sentence pairs K examples of C classes
 can make (SetFit's stage one trains on such pairs). :func:`run_learning_curve` trains every
 method on the same samples and returns a tidy table, one row per (method, K, seed);
-:func:`summarise_curve` turns it into mean and spread.
+:func:`summarise_curve` turns it into mean and spread, and :func:`seed_gap` says whether two
+methods' gap is larger than that spread.
 
 >>> contrastive_pair_counts(k=8, num_classes=77)
 {'positive': 2156, 'negative': 187264, 'total': 189420}
@@ -38,6 +39,7 @@ __all__ = [
     "neighbour_agreement",
     "FewShotResult",
     "run_learning_curve",
+    "seed_gap",
     "summarise_curve",
 ]
 
@@ -463,3 +465,30 @@ def summarise_curve(table, metrics: Sequence[str] = ("accuracy", "macro_f1", "se
     summary = summary.fillna(0.0)
     summary["seeds"] = grouped.size()
     return summary.reset_index()
+
+
+def seed_gap(summary, first: str, second: str, metric: str = "accuracy", k: int | None = None) -> dict:
+    """How far ``first`` is from ``second`` in a :func:`summarise_curve` table (at ``k``, or its
+    only K), against the spread between samples: ``gap`` (first minus second, of the means),
+    ``spread`` (the larger of the two standard deviations), ``seeds`` (the fewer of the two
+    counts) and ``tie`` (the gap is no larger than the spread, with at least two seeds each;
+    one sample has no spread to measure a gap against, so it is never called a tie).
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"method": ["a", "a", "b", "b"], "k": 8, "seed": [0, 1, 0, 1],
+    ...                       "accuracy": [0.80, 0.84, 0.81, 0.82], "macro_f1": 0.0, "seconds": 1.0})
+    >>> gap = seed_gap(summarise_curve(table), "a", "b")
+    >>> round(gap["gap"], 3), round(gap["spread"], 3), gap["tie"]
+    (0.005, 0.028, True)
+    """
+    rows = summary if k is None else summary[summary["k"] == k]
+    if rows["k"].nunique() != 1:
+        raise ValueError(f"the summary holds K = {sorted(rows['k'].unique())}: name one with k=.")
+    by_method = rows.set_index("method")
+    for name in (first, second):
+        if name not in by_method.index:
+            raise ValueError(f"no method {name!r} in the summary; it has {list(by_method.index)}.")
+    gap = float(by_method.loc[first, f"{metric}_mean"] - by_method.loc[second, f"{metric}_mean"])
+    spread = float(max(by_method.loc[first, f"{metric}_sd"], by_method.loc[second, f"{metric}_sd"]))
+    seeds = int(min(by_method.loc[first, "seeds"], by_method.loc[second, "seeds"]))
+    return {"gap": gap, "spread": spread, "seeds": seeds, "tie": seeds >= 2 and abs(gap) <= spread}

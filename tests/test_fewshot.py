@@ -4,6 +4,7 @@ import itertools
 
 import datasets
 import numpy as np
+import pandas as pd
 import pytest
 
 from clflib import fewshot
@@ -215,3 +216,35 @@ def test_choose_classes_by_number_words_or_all():
         fewshot.choose_classes(names, ["refund"])
     with pytest.raises(TypeError, match="list of words"):
         fewshot.choose_classes(names, "transfer")
+
+
+def test_seed_gap_calls_a_gap_inside_the_spread_a_tie_and_one_sample_never():
+    def table(first, second):
+        seeds = list(range(len(first)))
+        return pd.DataFrame(
+            {
+                "method": ["a"] * len(first) + ["b"] * len(second),
+                "k": 8,
+                "seed": seeds + seeds,
+                "accuracy": first + second,
+                "macro_f1": 0.0,
+                "seconds": 1.0,
+            }
+        )
+
+    wide = fewshot.seed_gap(fewshot.summarise_curve(table([0.80, 0.84, 0.82], [0.81, 0.82, 0.83])), "a", "b")
+    assert (
+        wide["tie"]
+        and wide["seeds"] == 3
+        and abs(wide["gap"] - 0.0) < 1e-9
+        and abs(wide["spread"] - 0.02) < 1e-9
+    )
+    apart = fewshot.seed_gap(fewshot.summarise_curve(table([0.90, 0.91, 0.92], [0.80, 0.81, 0.82])), "a", "b")
+    assert not apart["tie"] and abs(apart["gap"] - 0.10) < 1e-9
+    single = fewshot.seed_gap(fewshot.summarise_curve(table([0.80], [0.80])), "a", "b")
+    assert single["seeds"] == 1 and not single["tie"], "one sample has no spread: never a tie"
+    two_ks = pd.concat([table([0.8], [0.8]), table([0.9], [0.9]).assign(k=16)])
+    with pytest.raises(ValueError, match="name one with k="):
+        fewshot.seed_gap(fewshot.summarise_curve(two_ks), "a", "b")
+    with pytest.raises(ValueError, match="no method 'c'"):
+        fewshot.seed_gap(fewshot.summarise_curve(table([0.8], [0.8])), "a", "c")

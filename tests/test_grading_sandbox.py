@@ -11,6 +11,9 @@ import csv
 import json
 import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -22,7 +25,7 @@ from clflib.course import PROJECT_ROOT, exercises, gradebook, remote, sandbox
 HOSTILE = Path(__file__).parent / "hostile_submissions"
 ATTACKS = sorted(HOSTILE.glob("*.cell"))  # not .py: nothing may ever import them
 ESCAPE_MARK = "clflib-hostile-escape-marker"
-LEFTOVER_SLEEPS = ("4242", "4243", "4244")
+LEFTOVER_SLEEPS = ("4242", "4243", "4244", "4245", "4246")
 HIDDEN_MARKS = (
     "test_q01_" + "answer",
     "not the right " + "choice",
@@ -76,20 +79,55 @@ def test_a_test_sees_the_kernels_exceptions_and_handles_as_its_own():
     assert "kernel" in repr(remote_view["double"])
 
 
-def test_the_sandbox_hides_solutions_and_drops_privileges(tmp_path):
+def test_the_sandbox_shows_only_what_a_notebook_needs_and_drops_privileges(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLFLIB_TEST_SECRET_TOKEN", "hf_do_not_leak")
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))
     command = sandbox.kernel_command(["python", "kernel.py"], tmp_path / "work", hide=[tmp_path])
     text = " ".join(command)
     assert command[0] == "prlimit" and "--as=" in text and "--nproc=" in text and "--cpu=" in text
-    for name in sandbox.HIDDEN_IN_PROJECT:
-        if (PROJECT_ROOT / name).is_dir():
-            assert f"--tmpfs {(PROJECT_ROOT / name).resolve()}" in text
+    assert "--fsize=" in text, "a file-size limit for the kernel"
+    root = PROJECT_ROOT.resolve()
+    bound = [command[i + 1] for i, word in enumerate(command) if word in ("--ro-bind", "--bind")]
+    assert str(root / "clflib") in bound
+    assert str(root) not in bound and not any(root.is_relative_to(path) for path in bound), (
+        "the checkout itself (its exercises, runs, a gradebook or submissions put there) is never shown"
+    )
+    assert not any(Path(path).is_relative_to(root / "exercises") for path in bound)
     assert f"--tmpfs {tmp_path.resolve()}" in text and "--unshare-net" in text and "--unshare-pid" in text
     assert command[-2:] == ["python", "kernel.py"]
     assert "--ro-bind / /" not in text, "the kernel sees only what it needs, not the whole machine"
+    assert "--clearenv" in text and "hf_do_not_leak" not in text, "the kernel's environment is an allow-list"
     if os.geteuid() == 0:
         assert f"--reuid={sandbox.kernel_uid()}" in text and sandbox.kernel_uid() >= sandbox.FIRST_UID
     unsandboxed = sandbox.kernel_command(["python", "kernel.py"], tmp_path / "work", sandboxed=False)
     assert "bwrap" not in unsandboxed and unsandboxed[0] == "prlimit"
+    environment = sandbox.kernel_environment(tmp_path, sandboxed=False)
+    assert "CLFLIB_TEST_SECRET_TOKEN" not in environment and environment["HOME"] == str(tmp_path)
+
+
+def test_a_cpu_share_holds_a_busy_submission_to_its_cores():
+    share = sandbox.cpu_share(0.2)
+    if share.folder is None:
+        pytest.skip("no writable cgroup here: the README says what JOBS > 1 risks then")
+    try:
+        spin = "import time\nend = time.time() + 1.0\nwhile time.time() < end: pass"
+        subprocess.run(share.wrap([sys.executable, "-c", spin]), check=True, timeout=60)
+        stat = (share.folder / "cpu.stat").read_text()
+        throttled = int(
+            next(line.split()[1] for line in stat.splitlines() if line.startswith("nr_throttled"))
+        )
+        assert throttled > 0, stat
+        sleeper = subprocess.Popen(share.wrap(["sleep", "4245"]))
+        for _ in range(50):
+            if share.pids():
+                break
+            time.sleep(0.1)
+        assert share.pids(), "the command runs inside the group"
+    finally:
+        share.close()
+    assert sleeper.wait(timeout=10) != 0 and not share.folder.exists(), (
+        "closing kills what is left and removes it"
+    )
 
 
 def test_make_grade_refuses_untrusted_notebooks_without_a_sandbox(tmp_path, monkeypatch, capsys):
@@ -119,64 +157,152 @@ def leftovers() -> list[str]:
     return found
 
 
+SECRET = "hf_CLFLIB_HOSTILE_SECRET_0123456789"  # in the grader's environment, never in the kernel's
+CONTROL_NAME = "control_characters\x1b[31m\u202egnp.ipynb"
+
+
+def temporary_folders() -> set[str]:
+    return {name for name in os.listdir("/tmp") if name.startswith(("grade-", "clflib-"))}
+
+
+def plant_non_notebooks(folder: Path, quiz, solution: Path) -> None:
+    """Links, and notebooks of the wrong shape, beside the real submissions."""
+    (folder / "link_to_solution.ipynb").symlink_to(solution)
+    (folder / "link_to_environ.ipynb").symlink_to("/proc/self/environ")
+    broken = json.loads(quiz.student_notebook.read_text())
+    broken["cells"][0]["source"] = 42
+    broken["metadata"]["otter"] = ["not", "a", "dict"]
+    (folder / "malformed.ipynb").write_text(json.dumps(broken))
+
+
+def executed_text(executed: Path, stem: str) -> str:
+    path = next(p for p in executed.glob("*.ipynb") if p.name.startswith(stem))
+    outputs = nbformat.read(path, as_version=4).cells[-1].outputs
+    return "".join(o.get("text", "") for o in outputs) + "".join(o.get("evalue", "") for o in outputs)
+
+
 @pytest.mark.notebook
-def test_hostile_submissions_gain_nothing_read_nothing_and_leave_nothing(exercise_build, tmp_path):
+def test_hostile_submissions_gain_nothing_read_nothing_and_leave_nothing(
+    exercise_build, tmp_path, monkeypatch, capsys
+):
     require_sandbox()
     assert {a.stem for a in ATTACKS} >= {
-        "patch_otter",
-        "always_equal",
-        "rewrite_autograder",
-        "read_hidden",
-        "escape",
-    }
+        "patch_otter", "always_equal", "rewrite_autograder", "read_hidden", "escape",
+        "leak_environment", "read_neighbours", "flood", "control_characters",
+    }  # fmt: skip
     assert not leftovers(), "clean up the markers of an earlier run first"
+    monkeypatch.setenv("CLFLIB_HOSTILE_SECRET", SECRET)
     quiz = exercises.get_exercise_set("quiz")
     build = exercise_build("quiz")
     zip_hash = exercises.file_sha256(build.autograder_zip)
     student = nbformat.read(quiz.student_notebook, as_version=4)
-    folder = tmp_path / "submissions"
-    folder.mkdir()
-    for attack in ATTACKS:
-        nbformat.write(hostile_notebook(student, attack), folder / f"{attack.stem}.ipynb")
-    formula_name = '=HYPERLINK("http-evil").ipynb'
-    shutil.copyfile(quiz.student_notebook, folder / formula_name)
-    shutil.copyfile(build.solution_notebook, folder / "zz_solution.ipynb")  # graded after the attacks
+    # the layout the sandbox must make safe: submissions and gradebook inside the checkout
+    folder = PROJECT_ROOT / "runs" / "tests" / f"hostile-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "submissions").mkdir(parents=True)
+    before = temporary_folders()
+    try:
+        submissions = folder / "submissions"
+        for attack in ATTACKS:
+            name = CONTROL_NAME if attack.stem == "control_characters" else f"{attack.stem}.ipynb"
+            nbformat.write(hostile_notebook(student, attack), submissions / name)
+        formula_name = '=HYPERLINK("http-evil").ipynb'  # and the unanswered copy every attack is held to
+        shutil.copyfile(quiz.student_notebook, submissions / formula_name)
+        shutil.copyfile(
+            build.solution_notebook, submissions / "zz_solution.ipynb"
+        )  # graded after the attacks
+        plant_non_notebooks(submissions, quiz, build.solution_notebook)
+        (folder / "gradebook.csv").write_text(
+            "submission,total\nclassmate.ipynb,10\n"
+        )  # an earlier gradebook
 
-    executed = tmp_path / "executed"
-    grades = gradebook.grade_folder(
-        folder, quiz, autograder_zip=build.autograder_zip, jobs=2, executed_dir=executed
-    )
-    out = gradebook.write_gradebook(grades, quiz, tmp_path / "gradebook.csv")
+        executed = tmp_path / "executed"
+        grades = gradebook.grade_folder(
+            submissions,
+            quiz,
+            autograder_zip=build.autograder_zip,
+            jobs=2,
+            executed_dir=executed,
+            verbose=True,
+            limits=sandbox.Limits(file_gib=0.05),
+        )
+        out = gradebook.write_gradebook(grades, quiz, folder / "gradebook.csv")
+        terminal = capsys.readouterr().out
+        csv_text = out.read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     by_name = {g.submission: g for g in grades}
 
     assert by_name["zz_solution.ipynb"].total == quiz.auto_points, by_name["zz_solution.ipynb"].reasons
-    for attack in ATTACKS:  # no attack gains a point
-        grade = by_name[f"{attack.stem}.ipynb"]
-        assert grade.total == 0, (attack.stem, grade.scores, grade.reasons)
-    assert by_name[formula_name].total == 0
+    unanswered = by_name[formula_name].total
+    for name, grade in by_name.items():  # no attack gains a point over the unanswered copy
+        if name != "zz_solution.ipynb":
+            assert grade.total <= unanswered == 0, (name, grade.scores, grade.reasons)
     assert exercises.file_sha256(build.autograder_zip) == zip_hash  # the shared autograder is intact
+    for name in ("link_to_solution.ipynb", "link_to_environ.ipynb"):
+        assert by_name[name].reasons == [
+            "refused: a symbolic link, not a notebook file (hand in the file itself)"
+        ]
+    assert by_name["malformed.ipynb"].reasons[0].startswith("not a readable notebook")
 
-    # nothing hidden reached the gradebook or the executed notebooks' outputs
+    # nothing hidden, secret or from the neighbours reached the gradebook, the terminal or the outputs
     outputs = [nbformat.read(p, as_version=4) for p in executed.glob("*.ipynb")]
-    texts = [out.read_text()] + [json.dumps([c.get("outputs", []) for c in nb.cells]) for nb in outputs]
-    for mark in HIDDEN_MARKS:
+    texts = [csv_text, terminal] + [json.dumps([c.get("outputs", []) for c in nb.cells]) for nb in outputs]
+    for mark in (*HIDDEN_MARKS, SECRET, "CLFLIB_HOSTILE_SECRET"):
         assert not any(mark in text for text in texts), f"{mark!r} leaked"
-    read_hidden = json.dumps(
-        nbformat.read(next(executed.glob("read_hidden*.ipynb")), as_version=4).cells[-1].outputs
-    )
-    assert "found 0" in read_hidden, read_hidden[:500]
+    assert "found 0" in executed_text(executed, "read_hidden")
+    neighbours = executed_text(executed, "read_neighbours")
+    assert f"No such file or directory: '{PROJECT_ROOT / 'README.md'}'" in neighbours, neighbours[:800]
+    assert "'notebooks': [], 'gradebooks': []" in neighbours, "no submission, master or gradebook is in view"
+    assert "hostile-" not in neighbours and "classmate" not in neighbours and "exercises/" not in neighbours
+    assert "'/proc/1/environ'" in executed_text(executed, "leak_environment")
 
-    # the escape attempts: no file outside, no process left, no network, the memory limit held
+    # the escape attempts: no file outside, no process left, no network, the limits held
     assert not leftovers(), leftovers()
-    outputs = nbformat.read(next(executed.glob("escape*.ipynb")), as_version=4).cells[-1].outputs
-    escape = "".join(o.get("text", "") for o in outputs) + "".join(o.get("evalue", "") for o in outputs)
+    assert temporary_folders() <= before, temporary_folders() - before
+    escape = executed_text(executed, "escape")
     assert "no network" in escape and "network reached" not in escape
     assert "stopped after" in escape, "the process limit should stop 2,000 processes"
     assert "Unable to allocate" in escape and "allocated" not in escape.replace("Unable to allocate", ""), (
         escape
     )
-    rows = {row["submission"]: row for row in csv.DictReader(out.open())}
+    assert "file limit: [Errno 27] File too large" in escape and "wrote 100 MB" not in escape
+    assert "outputs past 8 MiB dropped" in executed_text(executed, "flood")
+    assert max(p.stat().st_size for p in executed.glob("*.ipynb")) < 16 * 1024**2
+
+    # control characters reach neither the terminal nor the CSV
+    for text in (terminal, csv_text):
+        assert not any(ch in text for ch in ("\x1b", "\u202e", "\r")), repr(text[:300])
+    assert len(list(csv.DictReader(csv_text.splitlines()))) == len(by_name), "no forged row"
+    rows = {row["submission"]: row for row in csv.DictReader(csv_text.splitlines())}
     assert f"'{formula_name}" in rows, "the file name must reach the spreadsheet as text"
+    assert "control_characters\\x1b[31m\\u202egnp.ipynb" in rows
+
+
+@pytest.mark.notebook
+def test_a_timed_out_submission_leaves_nothing_behind(exercise_build, tmp_path):
+    require_sandbox()
+    quiz = exercises.get_exercise_set("quiz")
+    build = exercise_build("quiz")
+    stubborn = """import json, os, signal, time
+from ipykernel.connect import get_connection_file
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # not even the per-cell interrupt stops it
+sockets = os.path.dirname(json.load(open(get_connection_file()))["ip"])
+for folder in (".", "/tmp", sockets):
+    with open(os.path.join(folder, "left-behind.bin"), "wb") as handle:
+        handle.write(b"x" * 1_000_000)
+os.chmod(".", 0o500)  # and make its own folder hard to clean
+time.sleep(4246)
+"""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(stubborn)])
+    nbformat.write(nb, tmp_path / "stubborn.ipynb")
+    before = temporary_folders()
+    grade = gradebook.grade_submission(
+        tmp_path / "stubborn.ipynb", quiz, build.autograder_zip, timeout=20, cell_timeout=5
+    )
+    assert grade.total == 0 and grade.reasons[0].startswith("timed out"), grade.reasons
+    assert temporary_folders() <= before, temporary_folders() - before
+    assert not leftovers()
 
 
 def test_tables_and_blank_answers_cross_as_themselves():

@@ -44,10 +44,12 @@ import csv
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -65,7 +67,7 @@ from clflib.course.exercises import (
     get_exercise_set,
 )
 from clflib.course.otter_worker import failure_summary, shorten
-from clflib.course.sandbox import DEFAULT_LIMITS, INSTALL_HINT, Limits, sandbox_problem
+from clflib.course.sandbox import DEFAULT_LIMITS, INSTALL_HINT, Limits, cpu_share, sandbox_problem
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -73,6 +75,8 @@ __all__ = [
     "ANSWER_CELL_TAG",
     "SOLUTION_CELL_TAG",
     "ANSWER_PLACEHOLDER",
+    "MAX_NOTEBOOK_BYTES",
+    "MAX_CELLS",
     "SandboxUnavailable",
     "SubmissionGrade",
     "format_points",
@@ -85,6 +89,7 @@ __all__ = [
     "gradebook_rows",
     "write_gradebook",
     "spreadsheet_safe",
+    "plain_text",
     "main",
 ]
 
@@ -93,6 +98,8 @@ DEFAULT_CELL_TIMEOUT = 300.0
 ANSWER_CELL_TAG = "otter_answer_cell"  # otter assign tags the cells learners write in
 SOLUTION_CELL_TAG = "otter_assign_solution_cell"  # ... and the solutions in the autograder copy
 ANSWER_PLACEHOLDER = "_Type your answer here, replacing this text._"
+MAX_NOTEBOOK_BYTES = 16 * 1024**2  # a handed-in notebook larger than this is refused, not parsed
+MAX_CELLS = 2_000
 
 
 class SandboxUnavailable(RuntimeError):
@@ -143,22 +150,66 @@ def gradebook_columns(exercise: ExerciseSet) -> list[str]:
 
 
 def find_submissions(folder: str | Path) -> list[Path]:
-    """Every ``.ipynb`` under ``folder`` (subfolders too, checkpoints skipped), sorted."""
+    """Every ``.ipynb`` entry under ``folder`` (subfolders too, checkpoints skipped), sorted.
+
+    Links are never followed: a symbolic link (to a notebook or to a folder) is listed as it is,
+    and :func:`grade_submission` refuses it with a reason in its row.
+    """
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"No folder of submissions at {folder}.")
-    found = sorted(
-        p
-        for p in folder.rglob("*.ipynb")
-        if p.is_file() and ".ipynb_checkpoints" not in p.parts and not p.name.endswith(".executed.ipynb")
-    )  # copies kept by --executed
+        raise FileNotFoundError(f"No folder of submissions at {plain_text(str(folder))}.")
+    found = []
+    for root, folders, files in os.walk(folder, followlinks=False):
+        folders[:] = [name for name in folders if name != ".ipynb_checkpoints"]
+        found += [Path(root) / name for name in folders if os.path.islink(Path(root) / name)]
+        found += [
+            Path(root) / name
+            for name in files
+            if name.endswith(".ipynb") and not name.endswith(".executed.ipynb")  # copies kept by --executed
+        ]
     if not found:
-        others = sorted(p.name for p in folder.iterdir())[:10]
+        others = sorted(plain_text(p.name) for p in folder.iterdir())[:10]
         raise ValueError(
-            f"No .ipynb files in {folder} (it holds: {others or 'nothing'}). Hand in "
+            f"No .ipynb files in {plain_text(str(folder))} (it holds: {others or 'nothing'}). Hand in "
             f"notebooks; unzip archives first."
         )
-    return found
+    return sorted(found)
+
+
+def _read_submission(path: Path):
+    """``(reason, None)`` for a file that is not graded, else ``(None, notebook)``: a regular
+    file of at most :data:`MAX_NOTEBOOK_BYTES`, opened without following links, that nbformat
+    reads and validates, with at most :data:`MAX_CELLS` cells."""
+    import nbformat
+
+    if os.path.islink(path):
+        return "refused: a symbolic link, not a notebook file (hand in the file itself)", None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        return f"refused: could not be opened ({error.strerror})", None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return "refused: not a regular file (a folder, a device or a pipe)", None
+        if info.st_nlink > 1:
+            return f"refused: a hard link (the file has {info.st_nlink} names); hand in a copy", None
+        data = handle.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        return (
+            f"refused: larger than {MAX_NOTEBOOK_BYTES // 1024**2} MB (clear the outputs: Edit > Clear "
+            "All Outputs, then save)",
+            None,
+        )
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+    except Exception as error:  # nbformat raises several kinds for a broken file
+        message = getattr(error, "message", None) or str(error)
+        return f"not a readable notebook ({shorten(type(error).__name__ + ': ' + str(message), 100)})", None
+    if len(nb.cells) > MAX_CELLS:
+        return f"refused: {len(nb.cells):,} cells, more than the {MAX_CELLS:,} a notebook may have", None
+    return None, nb
 
 
 def _template_cells(exercise: ExerciseSet) -> dict[str, object]:
@@ -298,6 +349,7 @@ def grade_submission(
     autograder_sha256: str | None = None,
     sandboxed: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    cores: float | None = None,
 ) -> SubmissionGrade:
     """Grade one notebook in a subprocess (see :mod:`clflib.course.otter_worker`); never raises for a bad submission.
 
@@ -320,7 +372,9 @@ def grade_submission(
         sandboxed: run the notebook's kernel in the sandbox (:mod:`clflib.course.sandbox`);
             False grades without one (the tests still run outside the kernel), for trusted
             notebooks on a machine without bubblewrap.
-        limits: memory, processes and CPU seconds for the notebook's kernel.
+        limits: memory, processes, CPU seconds and file size for the notebook's kernel.
+        cores: CPU cores the submission may use at most, enforced by a cgroup where the machine
+            lets the grader make one (:func:`clflib.course.sandbox.cpu_share`); None: no cap.
     """
     import nbformat
 
@@ -332,15 +386,13 @@ def grade_submission(
         raise ValueError(f"Time limits must be positive, got timeout={timeout}, cell_timeout={cell_timeout}.")
     grade = SubmissionGrade(name or path.name, {q.name: 0.0 for q in exercise.auto_questions})
     started = time.monotonic()
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as error:  # nbformat raises several kinds for a broken file
-        grade.reasons.append(
-            f"not a readable notebook ({shorten(type(error).__name__ + ': ' + str(error), 100)})"
-        )
+    problem, nb = _read_submission(path)
+    if problem is not None:
+        grade.reasons.append(problem)
         return grade
 
-    handed_out_for = (nb.metadata.get("otter") or {}).get("assignment_name")
+    otter_metadata = nb.metadata.get("otter")
+    handed_out_for = otter_metadata.get("assignment_name") if isinstance(otter_metadata, dict) else None
     if handed_out_for and handed_out_for != exercise.slug:
         grade.reasons.append(
             f"another set's notebook: it was handed out for {shorten(str(handed_out_for), 60)}, "
@@ -353,7 +405,12 @@ def grade_submission(
     # Grade under the set's own kernel, whatever the learner's copy says.
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
-    with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
+    # Every folder the submission can write in is made, and removed, here: a worker that is
+    # killed, or a kernel that made its files unreadable, leaves nothing behind.
+    scratch = tempfile.mkdtemp(prefix="grade-")
+    sockets = tempfile.mkdtemp(prefix="clflib-", dir="/tmp" if os.path.isdir("/tmp") else None)
+    share = cpu_share(cores)
+    try:
         private_zip = Path(scratch) / "autograder" / AUTOGRADER_ZIP
         private_zip.parent.mkdir()
         shutil.copyfile(autograder_zip, private_zip)
@@ -382,6 +439,8 @@ def grade_submission(
         public_tests = exercise.student_dir / "tests"
         if public_tests.is_dir():
             command += ["--public-tests", str(public_tests)]
+        if exercise.student_notebook.is_file():
+            command += ["--handout", str(exercise.student_notebook)]
         if not sandboxed:
             command.append("--no-sandbox")
         command += [
@@ -391,6 +450,10 @@ def grade_submission(
             str(limits.processes),
             "--cpu-seconds",
             str(limits.cpu_seconds),
+            "--file-gib",
+            str(limits.file_gib),
+            "--sockets",
+            sockets,
         ]
         if executed_dir is not None:
             Path(executed_dir).mkdir(parents=True, exist_ok=True)
@@ -402,7 +465,7 @@ def grade_submission(
             # otter's own temporary folders go inside scratch, so a killed run leaves nothing
             (Path(scratch) / "tmp").mkdir()
             process = subprocess.Popen(
-                command,
+                share.wrap(command),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=scratch,
@@ -418,6 +481,7 @@ def grade_submission(
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 _kill_tree(process)
+                share.kill()
                 grade.reasons.append(
                     f"timed out: still running after {timeout:g} s, so it was stopped and nothing was graded"
                 )
@@ -425,11 +489,15 @@ def grade_submission(
                 grade.seconds = time.monotonic() - started
                 return grade
         report = json.loads(report_path.read_text()) if report_path.is_file() else None
-        log_tail = " | ".join(log_path.read_text(errors="replace").strip().splitlines()[-3:])
+        crash = _crash_name(log_path)
+    finally:
+        share.close()
+        for folder in (scratch, sockets):
+            remove_tree(folder)
 
     grade.seconds = time.monotonic() - started
     if report is None:
-        grade.reasons.append(f"grading crashed (exit {process.returncode}): {shorten(log_tail)}")
+        grade.reasons.append(f"grading crashed (exit {process.returncode}{crash})")
         return grade
     if report.get("error"):
         grade.reasons.append(f"could not be graded: {shorten(report['error'])}")
@@ -455,6 +523,32 @@ def grade_submission(
                 f"{format_points(question.points)}: {shown}{more}"
             )
     return grade
+
+
+def _crash_name(log_path: Path) -> str:
+    """The exception type a crashed worker ended with (", MemoryError"), or "": never its message
+    or traceback, which may quote a hidden test's code."""
+    lines = log_path.read_text(errors="replace").strip().splitlines()[-1:] if log_path.is_file() else []
+    name = lines[0].split(":", 1)[0].strip() if lines else ""
+    return f", {name}" if name.isidentifier() else ""
+
+
+def remove_tree(folder: str | Path) -> None:
+    """Remove ``folder`` and everything in it, even what its writer made unreadable (a folder of
+    mode 000); never raises."""
+
+    def unlock_and_retry(function, path, _):
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, 0o700)
+            function(path)
+        except OSError:
+            pass
+
+    shutil.rmtree(folder, onerror=unlock_and_retry)
+    if os.path.lexists(folder):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _thread_env(threads: int | None) -> dict[str, str]:
@@ -516,28 +610,38 @@ def grade_folder(
     autograder_sha256 = file_sha256(autograder_zip)  # before any submission runs
     # Several notebooks at once share the cores: more threads than cores slows everyone down.
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+    cores = (os.cpu_count() or 1) / jobs  # and a hard cap, so that no submission slows its neighbour
 
     def one(path: Path) -> SubmissionGrade:
-        grade = grade_submission(
+        name = path.relative_to(folder).as_posix()
+        try:
+            grade = _grade_one(path, name)
+        except Exception as error:  # one bad submission is one row, never the end of the run
+            grade = SubmissionGrade(name, {q.name: 0.0 for q in exercise.auto_questions})
+            grade.reasons.append(f"could not be graded: {type(error).__name__}: {shorten(str(error), 100)}")
+        if verbose:
+            print(
+                f"  {plain_text(grade.submission)}: {format_points(grade.total)}/"
+                f"{format_points(exercise.auto_points)} in {grade.seconds:.0f} s",
+                flush=True,
+            )
+        return grade
+
+    def _grade_one(path: Path, name: str) -> SubmissionGrade:
+        return grade_submission(
             path,
             exercise,
             autograder_zip,
             timeout=timeout,
             cell_timeout=cell_timeout,
-            name=path.relative_to(folder).as_posix(),
+            name=name,
             executed_dir=executed_dir,
             threads=threads,
             autograder_sha256=autograder_sha256,
             sandboxed=sandboxed,
             limits=limits,
+            cores=cores,
         )
-        if verbose:
-            print(
-                f"  {grade.submission}: {format_points(grade.total)}/"
-                f"{format_points(exercise.auto_points)} in {grade.seconds:.0f} s",
-                flush=True,
-            )
-        return grade
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(one, submissions))
@@ -568,12 +672,39 @@ def gradebook_rows(grades: Sequence[SubmissionGrade], exercise: ExerciseSet) -> 
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_UNSAFE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")  # controls, format (bidirectional) and line separators
+
+
+def plain_text(value: str) -> str:
+    r"""``value`` with every control, format (bidirectional override, zero-width) and line or
+    paragraph separator character written as its escape, so that text from a submission (a file
+    name, a cell's error, an answer) can neither move the terminal's cursor, forge a line of
+    output or a CSV row, nor reverse the text around it.
+
+    >>> plain_text("ok\x1b[2K\rforged\u202egnp.exe")
+    'ok\\x1b[2K\\rforged\\u202egnp.exe'
+    """
+    if value.isprintable():
+        return value
+    return "".join(
+        character if unicodedata.category(character) not in _UNSAFE_CATEGORIES else _escape(character)
+        for character in value
+    )
+
+
+def _escape(character: str) -> str:
+    code = ord(character)
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    if character in named:
+        return named[character]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def spreadsheet_safe(value: str) -> str:
     """A CSV value that a spreadsheet shows as text and never evaluates as a formula: a value
     starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe (OWASP's
-    advice against CSV injection). A learner's answer and a file name are untrusted text.
+    advice against CSV injection). A learner's answer and a file name are untrusted text
+    (:func:`write_gradebook` also passes every value through :func:`plain_text`).
 
     >>> print(spreadsheet_safe('=HYPERLINK("http://example.com", "click")'))
     '=HYPERLINK("http://example.com", "click")
@@ -585,14 +716,14 @@ def spreadsheet_safe(value: str) -> str:
 
 def write_gradebook(grades: Sequence[SubmissionGrade], exercise: ExerciseSet, path: str | Path) -> Path:
     """Write the gradebook CSV (UTF-8, a header row, one row per submission); every value goes
-    through :func:`spreadsheet_safe`."""
+    through :func:`plain_text` and :func:`spreadsheet_safe`."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=gradebook_columns(exercise))
         writer.writeheader()
         for row in gradebook_rows(grades, exercise):
-            writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
+            writer.writerow({key: spreadsheet_safe(plain_text(value)) for key, value in row.items()})
     return path
 
 
@@ -653,7 +784,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if problem is not None:
                 raise SandboxUnavailable(f"Cannot grade untrusted notebooks here: {problem} {INSTALL_HINT}")
         autograder_zip = cached_build(exercise).autograder_zip
-        print(f"Grading {len(submissions)} notebooks in {args.submissions} ...", flush=True)
+        print(f"Grading {len(submissions)} notebooks in {plain_text(args.submissions)} ...", flush=True)
         grades = grade_folder(
             args.submissions,
             exercise,
@@ -667,7 +798,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             limits=Limits(memory_gib=args.memory_gib),
         )
     except (ValueError, FileNotFoundError, ExerciseBuildError, SandboxUnavailable) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {plain_text(str(error))}", file=sys.stderr)
         return 2
     out = write_gradebook(grades, exercise, args.out)
     print(f"Wrote {out} ({len(grades)} submissions).")

@@ -37,11 +37,19 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from clflib.course.remote import RemoteNamespace
-from clflib.course.sandbox import DEFAULT_LIMITS, Limits, kernel_command, prepare_scratch
+from clflib.course.remote import NotebookSource, RemoteNamespace
+from clflib.course.sandbox import DEFAULT_LIMITS, Limits, kernel_command, kernel_environment, prepare_scratch
 from clflib.course.self_check import mark_unanswered
 
-__all__ = ["WORKER_MEMORY_GIB", "MAX_REPLY_BYTES", "grade_one", "failure_summary", "shorten", "main"]
+__all__ = [
+    "WORKER_MEMORY_GIB",
+    "MAX_REPLY_BYTES",
+    "MAX_OUTPUT_BYTES",
+    "grade_one",
+    "failure_summary",
+    "shorten",
+    "main",
+]
 
 WORKER_MEMORY_GIB = 10  # address space of this process (torch alone takes about 3 GiB of it)
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
@@ -117,11 +125,52 @@ def _start_kernel(work: Path, sockets: Path, hide: Path, sandboxed: bool, limits
     )
     prepare_scratch(work)
     prepare_scratch(sockets)
-    run_sync(manager.start_kernel)(cwd=str(work))
+    # the kernel's whole environment: an allow-list, nothing inherited from the grader
+    run_sync(manager.start_kernel)(cwd=str(work), env=kernel_environment(work, sandboxed))
     return manager
 
 
-MAX_REPLY_BYTES = 512 * 1024**2  # an answer larger than this is refused, not read
+MAX_REPLY_BYTES = 64 * 1024**2  # an answer larger than this is refused, not read
+MAX_OUTPUT_BYTES = 8 * 1024**2  # outputs kept of one notebook; what it prints beyond is dropped
+
+
+def _bounded_client(nb, manager, cell_timeout: float | None, work: Path):
+    """An nbclient runner that keeps at most :data:`MAX_OUTPUT_BYTES` of the notebook's outputs
+    (a flood of prints or widget messages ends in a note, not in this process's memory)."""
+    from nbclient import NotebookClient
+
+    class BoundedClient(NotebookClient):
+        kept = 0
+        dropped = False
+
+        def process_message(self, msg, cell, cell_index):
+            if msg["msg_type"] in ("status", "execute_input"):
+                return super().process_message(msg, cell, cell_index)
+            size = len(json.dumps(msg.get("content", {}), default=str))
+            if self.kept + size > MAX_OUTPUT_BYTES:
+                if not self.dropped:
+                    self.dropped = True
+                    cell.outputs.append(
+                        nbformat_stream(f"[grader: outputs past {MAX_OUTPUT_BYTES // 1024**2} MiB dropped]\n")
+                    )
+                return None
+            self.kept += size
+            return super().process_message(msg, cell, cell_index)
+
+    return BoundedClient(
+        nb,
+        km=manager,
+        timeout=int(cell_timeout) if cell_timeout else None,
+        interrupt_on_timeout=True,
+        allow_errors=True,
+        resources={"metadata": {"path": str(work)}},
+    )
+
+
+def nbformat_stream(text: str):
+    from nbformat.v4 import new_output
+
+    return new_output("stream", name="stderr", text=text)
 
 
 def _sender(client, manager, timeout: float, work: Path):
@@ -173,18 +222,30 @@ def _sender(client, manager, timeout: float, work: Path):
     return send
 
 
-def _failure(result) -> str:
-    """What the gradebook says of a failed test. A hidden test is named, not quoted: instructors
-    share the reasons with learners, and a hidden test's message may hold the expected value."""
-    if (
-        result.test_case.hidden
-        and "is not answered yet" not in result.message
-        and "never set" not in result.message
-    ):
+def _failure(result, unanswered: dict[int, str]) -> str:
+    """What the gradebook says of a failed test. A blank answer is said in the grader's own words
+    (``unanswered``: :func:`mark_unanswered`'s messages). A hidden test is named, never quoted,
+    whatever its message says: instructors share the reasons with learners, and a hidden test's
+    message may hold the expected value or the learner's."""
+    if id(result.test_case.body) in unanswered:
+        return unanswered[id(result.test_case.body)]
+    if result.test_case.hidden:
         function = getattr(result.test_case.body, "test_func", None)
-        name = getattr(function, "__name__", "") or str(result.test_case.name)
-        return f"hidden test {name.removeprefix('test_')} failed"
+        name = result.test_case.name or getattr(function, "__name__", "") or "?"
+        return f"hidden test {shorten(str(name), 60).removeprefix('test_')} failed"
     return failure_summary(result.message)
+
+
+def _notebook_source(submitted, handout: str | None) -> NotebookSource:
+    """The submission's code cells as read from its file, and the handed-out ones."""
+    import nbformat
+
+    handed_out = frozenset()
+    if handout and Path(handout).is_file():
+        given = nbformat.read(handout, as_version=4)
+        handed_out = frozenset(cell.source for cell in given.cells if cell.cell_type == "code")
+    cells = tuple(cell.source for cell in submitted.cells if cell.cell_type == "code")
+    return NotebookSource(cells, handed_out)
 
 
 def _run_tests(test_dir: Path, namespace) -> dict:
@@ -193,12 +254,22 @@ def _run_tests(test_dir: Path, namespace) -> dict:
     questions = {}
     for path in sorted(test_dir.glob("*.py")):
         test_file = ExceptionTestFile.from_file(str(path))
-        mark_unanswered(test_file, namespace)
-        test_file.run(namespace)
+        try:
+            unanswered = mark_unanswered(test_file, namespace)
+            test_file.run(namespace)
+        except Exception as error:  # an answer the grader refused to read (too large, not data)
+            questions[test_file.name] = {
+                "score": 0.0,
+                "possible": float(sum(case.points or 0 for case in test_file.test_cases) or 1.0),
+                "failures": [
+                    f"{test_file.name}: its answer could not be read ({failure_summary(f'{type(error).__name__}: {error}')})"
+                ],
+            }
+            continue
         questions[test_file.name] = {
             "score": float(test_file.score),
             "possible": float(test_file.possible),
-            "failures": [_failure(r) for r in test_file.test_case_results if not r.passed],
+            "failures": [_failure(r, unanswered) for r in test_file.test_case_results if not r.passed],
         }
     return questions
 
@@ -212,16 +283,20 @@ def grade_one(
     public_tests: str | None = None,
     sandboxed: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    sockets: str | None = None,
+    handout: str | None = None,
 ) -> None:
-    """Grade one staged notebook (the subprocess side; see the module's docstring)."""
+    """Grade one staged notebook (the subprocess side; see the module's docstring). ``sockets``:
+    the kernel's short socket folder, made (and removed) by the parent. ``handout``: the set's
+    student notebook, whose cells are the course's (see :class:`NotebookSource`)."""
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
     scratch = Path(report).resolve().parent
     work, tests = scratch / "work", scratch / "autograder-tests"
     result: dict = {}
-    manager, sockets = None, None
+    manager, made_sockets = None, sockets is None
+    sockets = Path(sockets) if sockets else None
     try:
         with zipfile.ZipFile(autograder) as archive:
             names = [n for n in archive.namelist() if n.startswith("tests/") and n.endswith(".py")]
@@ -233,16 +308,10 @@ def grade_one(
             shutil.copytree(public_tests, work / "tests")
         submitted = nbformat.read(submission, as_version=4)
         nb = nbformat.read(submission, as_version=4)
-        sockets = Path(tempfile.mkdtemp(prefix="clflib-", dir="/tmp" if os.path.isdir("/tmp") else None))
+        if sockets is None:
+            sockets = Path(tempfile.mkdtemp(prefix="clflib-", dir="/tmp" if os.path.isdir("/tmp") else None))
         manager = _start_kernel(work, sockets, scratch, sandboxed, limits)
-        runner = NotebookClient(
-            nb,
-            km=manager,
-            timeout=int(cell_timeout) if cell_timeout else None,
-            interrupt_on_timeout=True,
-            allow_errors=True,
-            resources={"metadata": {"path": str(work)}},
-        )
+        runner = _bounded_client(nb, manager, cell_timeout, work)
         with runner.setup_kernel():
             try:
                 for index, cell in enumerate(nb.cells):
@@ -257,7 +326,8 @@ def grade_one(
                 client.start_channels()
                 try:
                     send = _sender(client, manager, cell_timeout or 600.0, work)
-                    result["questions"] = _run_tests(tests / "tests", RemoteNamespace(send))
+                    namespace = RemoteNamespace(send, _notebook_source(submitted, handout))
+                    result["questions"] = _run_tests(tests / "tests", namespace)
                 finally:
                     client.stop_channels()
         result["cell_errors"] = _cell_numbers(submitted, nb)
@@ -274,7 +344,7 @@ def grade_one(
             except Exception:  # a kernel that never started or already died: kill what is left
                 if manager.provisioner is not None and manager.provisioner.process is not None:
                     manager.provisioner.process.kill()
-        if sockets is not None:
+        if sockets is not None and made_sockets:
             shutil.rmtree(sockets, ignore_errors=True)
     Path(report).write_text(json.dumps(result, indent=1))
 
@@ -294,8 +364,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--memory-gib", type=float, default=Limits.memory_gib)
     parser.add_argument("--processes", type=int, default=Limits.processes)
     parser.add_argument("--cpu-seconds", type=int, default=Limits.cpu_seconds)
+    parser.add_argument("--file-gib", type=float, default=Limits.file_gib)
+    parser.add_argument("--sockets")
+    parser.add_argument("--handout")
     args = parser.parse_args(argv)
-    limits = Limits(args.memory_gib, args.processes, args.cpu_seconds)
+    limits = Limits(args.memory_gib, args.processes, args.cpu_seconds, args.file_gib)
     # this process holds the kernel's outputs and answers: a flood of them ends here, not the machine
     cap = int(WORKER_MEMORY_GIB * 1024**3)
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
@@ -308,6 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         public_tests=args.public_tests,
         sandboxed=not args.no_sandbox,
         limits=limits,
+        sockets=args.sockets,
+        handout=args.handout,
     )
     return 0
 

@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import builtins
 import collections
-import importlib
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "RemoteError",
     "Remote",
     "RemoteNamespace",
+    "NotebookSource",
     "encode",
     "decode",
     "serve",
@@ -414,13 +415,6 @@ def _handle(request: dict, namespace: Mapping) -> dict:
             return {"stop": True}
     if op in ("repr", "str"):
         return {"value": encode((repr if op == "repr" else str)(target)[:2000])}
-    if op == "apply":  # a clflib function applied to the object, e.g. the own-work check
-        module, _, name = str(request["function"]).partition(":")
-        if not module.startswith("clflib."):
-            raise ValueError(f"only clflib functions can be applied, not {module}")
-        function = getattr(importlib.import_module(module), name)
-        args = [decode(a, _resolve) for a in request.get("args", [])]
-        return {"value": encode(function(target, *args), _keep)}
     raise ValueError(f"unknown request {op!r}")
 
 
@@ -464,12 +458,15 @@ class Remote:
 
     def __init__(self, channel: Callable[[dict], dict], handle: int, type_name: str, is_callable: bool):
         self._channel, self._id, self._type, self._callable = channel, handle, type_name, is_callable
+        # (variable name, NotebookSource) for a notebook's variable: what checks read instead of
+        # asking the kernel (clflib.course.checks.own_work_report)
+        self._origin: tuple[str, NotebookSource] | None = None
 
     def _ask(self, op: str, **fields) -> Any:
         return self._channel({"op": op, "id": self._id, **fields})
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in ("_channel", "_id", "_type", "_callable"):
+        if name.startswith("__") or name in ("_channel", "_id", "_type", "_callable", "_origin"):
             raise AttributeError(name)
         return self._ask("getattr", name=name)
 
@@ -498,10 +495,6 @@ class Remote:
 
     def __next__(self) -> Any:
         return self._ask("next")
-
-    def apply(self, function: str, *args) -> Any:
-        """Run ``module:function(obj, *args)`` (a clflib function) in the kernel, on this object."""
-        return self._ask("apply", function=function, args=[encode(a) for a in args])
 
     def __repr__(self) -> str:
         return f"<{self._type} in the submission's kernel>"
@@ -544,15 +537,27 @@ def _with_gradient(value, grads: list, inputs: list):
     return KernelGradient.apply(value, *inputs)
 
 
+@dataclass(frozen=True)
+class NotebookSource:
+    """The submitted notebook's code, as the grader read it from the file (never from the
+    kernel): its code cells in order, and the sources of the cells the course handed out."""
+
+    cells: tuple[str, ...] = ()
+    handed_out: frozenset[str] = frozenset()
+
+
 class RemoteNamespace(Mapping):
     """The submission's variables, fetched from its kernel when a test asks for them.
 
     ``send`` takes a request (a dict) and returns the kernel's JSON reply; the worker sends it
     as ``clflib.course.remote.serve(...)`` in the kernel. Values are fetched once and kept.
+    ``source``: the notebook's code, given to each handle on a variable for checks that read
+    the code instead of asking the kernel.
     """
 
-    def __init__(self, send: Callable[[dict], str]):
+    def __init__(self, send: Callable[[dict], str], source: NotebookSource | None = None):
         self._send = send
+        self._source = source or NotebookSource()
         self._values: dict[str, Any] = {}
 
     def _channel(self, request: dict) -> Any:
@@ -588,7 +593,10 @@ class RemoteNamespace(Mapping):
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._values:
-            self._values[name] = self._channel({"op": "get", "name": name})
+            value = self._channel({"op": "get", "name": name})
+            if isinstance(value, Remote):
+                value._origin = (name, self._source)
+            self._values[name] = value
         return self._values[name]
 
     def get(self, name: str, default: Any = None) -> Any:

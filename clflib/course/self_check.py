@@ -36,7 +36,13 @@ def unanswered_names(test_case, namespace: Mapping[str, Any]) -> tuple[list[str]
     )
 
 
-def _not_answered(test_file, test_case, blank: list[str], unset: list[str]):
+def _unanswered_message(question: str, blank: list[str], unset: list[str]) -> str:
+    if blank:
+        return f"{question} is not answered yet ({', '.join(blank)} is still ...)"
+    return f"{question}: {', '.join(unset)} never set (the cell that sets it raised or did not run)"
+
+
+def _not_answered(test_file, test_case, message: str):
     """A test body that fails saying what is missing, from the line of the test's own ``def``.
 
     otter reports a failure as "Error at line N in test q2" and prints line N of the test file,
@@ -45,10 +51,6 @@ def _not_answered(test_file, test_case, blank: list[str], unset: list[str]):
     which names the variables the test reads.
     """
     question = test_file.name
-    if blank:
-        message = f"{question} is not answered yet ({', '.join(blank)} is still ...)"
-    else:
-        message = f"{question}: {', '.join(unset)} never set (the cell that sets it raised or did not run)"
     name = getattr(test_case.body.test_func, "__name__", "")
     lines = getattr(test_file, "source", "").split("\n")
     line = next((i for i, text in enumerate(lines, 1) if text.lstrip().startswith(f"def {name}(")), 1)
@@ -58,13 +60,18 @@ def _not_answered(test_file, test_case, blank: list[str], unset: list[str]):
     return namespace["fail"]
 
 
-def mark_unanswered(test_file, namespace: Mapping[str, Any]) -> None:
+def mark_unanswered(test_file, namespace: Mapping[str, Any]) -> dict[int, str]:
     """Replace the body of each of ``test_file``'s cases whose inputs are blank or unset by one
-    that fails naming them (before ``test_file.run(namespace)``)."""
+    that fails naming them (before ``test_file.run(namespace)``). Returns those cases' messages,
+    keyed by ``id(test_case.body)``: the course's words, holding variable names, never a value."""
+    messages = {}
     for test_case in test_file.test_cases:
         blank, unset = unanswered_names(test_case, namespace)
         if blank or unset:
-            test_case.body.test_func = _not_answered(test_file, test_case, blank, unset)
+            message = _unanswered_message(test_file.name, blank, unset)
+            test_case.body.test_func = _not_answered(test_file, test_case, message)
+            messages[id(test_case.body)] = message
+    return messages
 
 
 class Notebook(otter.Notebook):
