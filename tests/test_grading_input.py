@@ -140,7 +140,7 @@ def test_a_hidden_tests_message_never_reaches_the_gradebook(quiz):
     assert otter_worker._failure(public, {}) == "AssertionError: q2 should be a float"
     blank = result("anything the test says", hidden=True)
     ours = {id(blank.test_case.body): "q2 is not answered yet (q2_value is still ...)"}
-    assert otter_worker._failure(blank, ours) == "q2 is not answered yet (q2_value is still ...)"
+    assert otter_worker._failure(blank, ours) == "AssertionError: q2 is not answered yet (q2_value is still ...)"
 
 
 # --- the own-work check reads the submitted source, never the kernel's answer ----------------

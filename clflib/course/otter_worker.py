@@ -227,8 +227,8 @@ def _failure(result, unanswered: dict[int, str]) -> str:
     (``unanswered``: :func:`mark_unanswered`'s messages). A hidden test is named, never quoted,
     whatever its message says: instructors share the reasons with learners, and a hidden test's
     message may hold the expected value or the learner's."""
-    if id(result.test_case.body) in unanswered:
-        return unanswered[id(result.test_case.body)]
+    if id(result.test_case.body) in unanswered:  # worded as the learner's grader.check says it
+        return f"AssertionError: {unanswered[id(result.test_case.body)]}"
     if result.test_case.hidden:
         function = getattr(result.test_case.body, "test_func", None)
         name = result.test_case.name or getattr(function, "__name__", "") or "?"
