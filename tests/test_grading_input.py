@@ -140,7 +140,9 @@ def test_a_hidden_tests_message_never_reaches_the_gradebook(quiz):
     assert otter_worker._failure(public, {}) == "AssertionError: q2 should be a float"
     blank = result("anything the test says", hidden=True)
     ours = {id(blank.test_case.body): "q2 is not answered yet (q2_value is still ...)"}
-    assert otter_worker._failure(blank, ours) == "AssertionError: q2 is not answered yet (q2_value is still ...)"
+    assert (
+        otter_worker._failure(blank, ours) == "AssertionError: q2 is not answered yet (q2_value is still ...)"
+    )
 
 
 # --- the own-work check reads the submitted source, never the kernel's answer ----------------
@@ -226,3 +228,13 @@ def test_a_kernel_handle_is_judged_from_the_file_not_by_the_kernel():
     handle = RemoteNamespace(kernel, source)["q1"]
     assert own_work_report(handle, FORBIDDEN)["borrowed"] == ["best"]
     assert not hasattr(type(handle), "apply"), "no request lets the kernel run the check"
+
+
+def test_a_functions_own_variables_are_not_the_modules_of_the_same_name():
+    handed_out = "from clflib import data, thresholds"
+    own = report(
+        handed_out, "def q1(data, k):\n    thresholds = [0.5] * k\n    return [t for t in thresholds], data"
+    )
+    assert own["borrowed"] == [], own
+    uses_it = report(handed_out, "def q1(k):\n    return thresholds.best(k)")
+    assert uses_it["borrowed"] == ["thresholds"]

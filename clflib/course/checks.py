@@ -139,6 +139,35 @@ def _used_names(node: ast.AST) -> set[str]:
     return names
 
 
+def _free_names(node: ast.AST) -> set[str]:
+    """:func:`_used_names` less the names local to ``node`` when it is a function (its
+    parameters and what it assigns, unless declared ``global``): a local variable called
+    ``thresholds`` is not the module of that name. Imported module names always stay."""
+    used = _used_names(node)
+    function = node.value if isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) else node
+    if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        return used
+    args = function.args
+    local = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    local |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    declared_global = set()
+    imported = set()
+    for child in ast.walk(function):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store | ast.Del):
+            local.add(child.id)
+        elif (
+            isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and child is not function
+        ):
+            local.add(child.name)
+        elif isinstance(child, ast.arg):
+            local.add(child.arg)
+        elif isinstance(child, ast.Global | ast.Nonlocal):
+            declared_global.update(child.names)
+        elif isinstance(child, ast.Import | ast.ImportFrom):
+            imported |= _used_names(child)
+    return (used - (local - declared_global)) | imported
+
+
 def _bindings(statements: list[ast.stmt]) -> dict[str, ast.AST]:
     """The last module-level statement that binds each name (a def, a class, an import, an
     assignment): what the name holds once every cell has run."""
@@ -200,7 +229,7 @@ def source_own_work_report(
         if current in seen:
             continue
         seen.add(current)
-        used = _used_names(bound[current])
+        used = _free_names(bound[current])
         borrowed += sorted(used & (tainted | set(forbidden)))
         queue += [
             other

@@ -231,7 +231,7 @@ def _failure(result, unanswered: dict[int, str]) -> str:
         return f"AssertionError: {unanswered[id(result.test_case.body)]}"
     if result.test_case.hidden:
         function = getattr(result.test_case.body, "test_func", None)
-        name = result.test_case.name or getattr(function, "__name__", "") or "?"
+        name = getattr(function, "__name__", "") or result.test_case.name or "?"
         return f"hidden test {shorten(str(name), 60).removeprefix('test_')} failed"
     return failure_summary(result.message)
 
