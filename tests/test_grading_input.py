@@ -129,8 +129,11 @@ def test_text_from_a_submission_cannot_forge_the_terminal_or_the_csv(quiz, tmp_p
 
 
 def test_a_hidden_tests_message_never_reaches_the_gradebook(quiz):
-    def result(message, hidden, name="test_q2_expected"):
-        body = types.SimpleNamespace(test_func=lambda: None)
+    def test_q2_expected():
+        pass
+
+    def result(message, hidden, name="q2 - 1"):  # otter's own name for a case; the function's is shown
+        body = types.SimpleNamespace(test_func=test_q2_expected)
         case = types.SimpleNamespace(name=name, hidden=hidden, body=body)
         return types.SimpleNamespace(test_case=case, message=message, passed=False)
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -161,8 +162,14 @@ SECRET = "hf_CLFLIB_HOSTILE_SECRET_0123456789"  # in the grader's environment, n
 CONTROL_NAME = "control_characters\x1b[31m\u202egnp.ipynb"
 
 
-def temporary_folders() -> set[str]:
-    return {name for name in os.listdir("/tmp") if name.startswith(("grade-", "clflib-"))}
+@pytest.fixture()
+def private_tmp(monkeypatch):
+    """A short temporary folder of the test's own for every folder grading makes (other tests'
+    kernels come and go in /tmp meanwhile); it must be empty again afterwards."""
+    folder = tempfile.mkdtemp(prefix="h", dir="/tmp")
+    monkeypatch.setattr(tempfile, "tempdir", folder)
+    yield Path(folder)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def plant_non_notebooks(folder: Path, quiz, solution: Path) -> None:
@@ -183,7 +190,7 @@ def executed_text(executed: Path, stem: str) -> str:
 
 @pytest.mark.notebook
 def test_hostile_submissions_gain_nothing_read_nothing_and_leave_nothing(
-    exercise_build, tmp_path, monkeypatch, capsys
+    exercise_build, tmp_path, monkeypatch, capsys, private_tmp
 ):
     require_sandbox()
     assert {a.stem for a in ATTACKS} >= {
@@ -200,7 +207,6 @@ def test_hostile_submissions_gain_nothing_read_nothing_and_leave_nothing(
     folder = PROJECT_ROOT / "runs" / "tests" / f"hostile-{os.getpid()}"
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "submissions").mkdir(parents=True)
-    before = temporary_folders()
     try:
         submissions = folder / "submissions"
         for attack in ATTACKS:
@@ -259,7 +265,7 @@ def test_hostile_submissions_gain_nothing_read_nothing_and_leave_nothing(
 
     # the escape attempts: no file outside, no process left, no network, the limits held
     assert not leftovers(), leftovers()
-    assert temporary_folders() <= before, temporary_folders() - before
+    assert not list(private_tmp.iterdir()), list(private_tmp.iterdir())
     escape = executed_text(executed, "escape")
     assert "no network" in escape and "network reached" not in escape
     assert "stopped after" in escape, "the process limit should stop 2,000 processes"
@@ -280,7 +286,7 @@ def test_hostile_submissions_gain_nothing_read_nothing_and_leave_nothing(
 
 
 @pytest.mark.notebook
-def test_a_timed_out_submission_leaves_nothing_behind(exercise_build, tmp_path):
+def test_a_timed_out_submission_leaves_nothing_behind(exercise_build, tmp_path, private_tmp):
     require_sandbox()
     quiz = exercises.get_exercise_set("quiz")
     build = exercise_build("quiz")
@@ -296,12 +302,11 @@ time.sleep(4246)
 """
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(stubborn)])
     nbformat.write(nb, tmp_path / "stubborn.ipynb")
-    before = temporary_folders()
     grade = gradebook.grade_submission(
         tmp_path / "stubborn.ipynb", quiz, build.autograder_zip, timeout=20, cell_timeout=5
     )
     assert grade.total == 0 and grade.reasons[0].startswith("timed out"), grade.reasons
-    assert temporary_folders() <= before, temporary_folders() - before
+    assert not list(private_tmp.iterdir()), list(private_tmp.iterdir())
     assert not leftovers()
 
 

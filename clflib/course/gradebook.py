@@ -408,7 +408,10 @@ def grade_submission(
     # Every folder the submission can write in is made, and removed, here: a worker that is
     # killed, or a kernel that made its files unreadable, leaves nothing behind.
     scratch = tempfile.mkdtemp(prefix="grade-")
-    sockets = tempfile.mkdtemp(prefix="clflib-", dir="/tmp" if os.path.isdir("/tmp") else None)
+    short = (
+        tempfile.gettempdir() if len(tempfile.gettempdir()) <= 40 else "/tmp"
+    )  # a socket path has 108 bytes
+    sockets = tempfile.mkdtemp(prefix="clflib-", dir=short if os.path.isdir(short) else None)
     share = cpu_share(cores)
     try:
         private_zip = Path(scratch) / "autograder" / AUTOGRADER_ZIP

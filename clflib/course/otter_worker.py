@@ -232,7 +232,7 @@ def _failure(result, unanswered: dict[int, str]) -> str:
     if result.test_case.hidden:
         function = getattr(result.test_case.body, "test_func", None)
         name = getattr(function, "__name__", "") or result.test_case.name or "?"
-        return f"hidden test {shorten(str(name), 60).removeprefix('test_')} failed"
+        return f"hidden test {shorten(str(name), 120).removeprefix('test_')} failed"
     return failure_summary(result.message)
 
 
