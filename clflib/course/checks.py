@@ -99,22 +99,22 @@ def own_work_report(function: Any, forbidden: Sequence[str]) -> dict:
 # --- the same report, from the notebook's source text ----------------------------------------
 
 
-def _parse_cells(cells: Sequence[str]) -> list[ast.stmt]:
-    """The module-level statements of every code cell that parses (IPython syntax turned into
-    Python first); a cell that does not parse never ran, so it binds nothing."""
+def _parse_cells(cells: Sequence[str]) -> list[list[ast.stmt]]:
+    """The module-level statements of each code cell (IPython syntax turned into Python first);
+    a cell that does not parse never ran, so it binds nothing (an empty list)."""
     from IPython.core.inputtransformer2 import TransformerManager
 
     transformer = TransformerManager()
-    statements: list[ast.stmt] = []
+    parsed = []
     for source in cells:
         first, _, body = source.lstrip().partition("\n")
         if first.split()[:1] in (["%%time"], ["%%timeit"], ["%%capture"]):
             source = body  # cell magics that run their body as the notebook's own code
         try:
-            statements += ast.parse(transformer.transform_cell(source)).body
+            parsed.append(ast.parse(transformer.transform_cell(source)).body)
         except (SyntaxError, ValueError):
-            continue
-    return statements
+            parsed.append([])
+    return parsed
 
 
 def _used_names(node: ast.AST) -> set[str]:
@@ -209,8 +209,8 @@ def source_own_work_report(
     ['exec (dynamic code)']
     """
     forbidden = tuple(forbidden)
-    statements = _parse_cells(cells)
-    bound = _bindings(statements)
+    parsed = _parse_cells(cells)
+    bound = _bindings([statement for body in parsed for statement in body])
     definition = bound.get(name)
     is_function = isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef) or (
         isinstance(definition, ast.Assign) and isinstance(definition.value, ast.Lambda)
@@ -237,8 +237,10 @@ def source_own_work_report(
             if isinstance(bound.get(other), ast.FunctionDef | ast.AsyncFunctionDef | ast.Assign)
             and other not in seen
         ]
-    learners = _parse_cells([cell for cell in cells if cell not in handed_out])
-    everything = set().union(*(_used_names(statement) for statement in learners)) if learners else set()
+    learners = [
+        statement for cell, body in zip(cells, parsed) if cell not in handed_out for statement in body
+    ]
+    everything = set().union(*map(_used_names, learners)) if learners else set()
     borrowed += [f"{word} (dynamic code)" for word in sorted(everything & DYNAMIC_CODE)]
     report["borrowed"] = list(dict.fromkeys(borrowed))
     return report

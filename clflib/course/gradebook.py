@@ -408,10 +408,9 @@ def grade_submission(
     # Every folder the submission can write in is made, and removed, here: a worker that is
     # killed, or a kernel that made its files unreadable, leaves nothing behind.
     scratch = tempfile.mkdtemp(prefix="grade-")
-    short = (
-        tempfile.gettempdir() if len(tempfile.gettempdir()) <= 40 else "/tmp"
-    )  # a socket path has 108 bytes
-    sockets = tempfile.mkdtemp(prefix="clflib-", dir=short if os.path.isdir(short) else None)
+    # the kernel's sockets: a Unix socket's path holds 108 bytes, so a short folder
+    short = tempfile.gettempdir() if len(tempfile.gettempdir()) <= 40 else "/tmp"
+    sockets = tempfile.mkdtemp(prefix="clflib-", dir=short)
     share = cpu_share(cores)
     try:
         private_zip = Path(scratch) / "autograder" / AUTOGRADER_ZIP
@@ -618,7 +617,20 @@ def grade_folder(
     def one(path: Path) -> SubmissionGrade:
         name = path.relative_to(folder).as_posix()
         try:
-            grade = _grade_one(path, name)
+            grade = grade_submission(
+                path,
+                exercise,
+                autograder_zip,
+                timeout=timeout,
+                cell_timeout=cell_timeout,
+                name=name,
+                executed_dir=executed_dir,
+                threads=threads,
+                autograder_sha256=autograder_sha256,
+                sandboxed=sandboxed,
+                limits=limits,
+                cores=cores,
+            )
         except Exception as error:  # one bad submission is one row, never the end of the run
             grade = SubmissionGrade(name, {q.name: 0.0 for q in exercise.auto_questions})
             grade.reasons.append(f"could not be graded: {type(error).__name__}: {shorten(str(error), 100)}")
@@ -629,22 +641,6 @@ def grade_folder(
                 flush=True,
             )
         return grade
-
-    def _grade_one(path: Path, name: str) -> SubmissionGrade:
-        return grade_submission(
-            path,
-            exercise,
-            autograder_zip,
-            timeout=timeout,
-            cell_timeout=cell_timeout,
-            name=name,
-            executed_dir=executed_dir,
-            threads=threads,
-            autograder_sha256=autograder_sha256,
-            sandboxed=sandboxed,
-            limits=limits,
-            cores=cores,
-        )
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(one, submissions))

@@ -32,7 +32,6 @@ import secrets
 import shutil
 import stat
 import sys
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -151,7 +150,7 @@ def _bounded_client(nb, manager, cell_timeout: float | None, work: Path):
                 if not self.dropped:
                     self.dropped = True
                     cell.outputs.append(
-                        nbformat_stream(f"[grader: outputs past {MAX_OUTPUT_BYTES // 1024**2} MiB dropped]\n")
+                        _stderr_note(f"[grader: outputs past {MAX_OUTPUT_BYTES // 1024**2} MiB dropped]\n")
                     )
                 return None
             self.kept += size
@@ -167,7 +166,7 @@ def _bounded_client(nb, manager, cell_timeout: float | None, work: Path):
     )
 
 
-def nbformat_stream(text: str):
+def _stderr_note(text: str):
     from nbformat.v4 import new_output
 
     return new_output("stream", name="stderr", text=text)
@@ -283,7 +282,7 @@ def grade_one(
     public_tests: str | None = None,
     sandboxed: bool = True,
     limits: Limits = DEFAULT_LIMITS,
-    sockets: str | None = None,
+    sockets: str = "",
     handout: str | None = None,
 ) -> None:
     """Grade one staged notebook (the subprocess side; see the module's docstring). ``sockets``:
@@ -295,8 +294,9 @@ def grade_one(
     scratch = Path(report).resolve().parent
     work, tests = scratch / "work", scratch / "autograder-tests"
     result: dict = {}
-    manager, made_sockets = None, sockets is None
-    sockets = Path(sockets) if sockets else None
+    manager = None
+    if not sockets:
+        raise ValueError("the parent makes the kernel's socket folder and passes it as sockets")
     try:
         with zipfile.ZipFile(autograder) as archive:
             names = [n for n in archive.namelist() if n.startswith("tests/") and n.endswith(".py")]
@@ -308,9 +308,7 @@ def grade_one(
             shutil.copytree(public_tests, work / "tests")
         submitted = nbformat.read(submission, as_version=4)
         nb = nbformat.read(submission, as_version=4)
-        if sockets is None:
-            sockets = Path(tempfile.mkdtemp(prefix="clflib-", dir="/tmp" if os.path.isdir("/tmp") else None))
-        manager = _start_kernel(work, sockets, scratch, sandboxed, limits)
+        manager = _start_kernel(work, Path(sockets), scratch, sandboxed, limits)
         runner = _bounded_client(nb, manager, cell_timeout, work)
         with runner.setup_kernel():
             try:
@@ -344,8 +342,6 @@ def grade_one(
             except Exception:  # a kernel that never started or already died: kill what is left
                 if manager.provisioner is not None and manager.provisioner.process is not None:
                     manager.provisioner.process.kill()
-        if sockets is not None and made_sockets:
-            shutil.rmtree(sockets, ignore_errors=True)
     Path(report).write_text(json.dumps(result, indent=1))
 
 
@@ -365,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=Limits.processes)
     parser.add_argument("--cpu-seconds", type=int, default=Limits.cpu_seconds)
     parser.add_argument("--file-gib", type=float, default=Limits.file_gib)
-    parser.add_argument("--sockets")
+    parser.add_argument("--sockets", required=True)
     parser.add_argument("--handout")
     args = parser.parse_args(argv)
     limits = Limits(args.memory_gib, args.processes, args.cpu_seconds, args.file_gib)

@@ -201,11 +201,12 @@ def _needed_paths() -> list[Path]:
     """What the kernel must read: Python, its packages, the course's package and data. Never the
     checkout itself or a folder above it: only :data:`VISIBLE_IN_PROJECT` of it."""
     root = PROJECT_ROOT.resolve()
+    python = _python_paths()
     paths = set()
-    for path in _python_paths() | _data_paths():
+    for path in python | _data_paths():
         if root == path or root.is_relative_to(path):
             continue  # the checkout, or a folder holding it: the checkout's parts come below
-        if path.is_relative_to(root) and not any(path.is_relative_to(p) for p in _python_paths()):
+        if path.is_relative_to(root) and not any(path.is_relative_to(p) for p in python):
             continue
         paths.add(path)
     paths |= {root / name for name in VISIBLE_IN_PROJECT if (root / name).is_dir()}
