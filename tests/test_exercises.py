@@ -709,8 +709,24 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
         }
     if slug == "10_choosing":
         # q1 right on the table but accepts a negative volume; q3 leans on ignore_index, which
-        # gives nan for a batch without one task's labels: both pass their public checks
+        # gives nan for a batch without one task's labels: both pass their public checks.
+        # hides_borrowing: q1 right everywhere, but clflib's function under dynamic names, and
+        # the kernel's own-work check replaced by one that clears it (issue 32: it scored 3/3)
+        hides_borrowing = (
+            "import importlib\n\n"
+            "checks = importlib.import_module('clflib.course.checks')\n"
+            "checks.own_work_report = lambda function, forbidden: {\n"
+            "    'is_function': True, 'home': '__main__', 'name': 'daily_cpu_cost', 'borrowed': []}\n\n\n"
+            "def daily_cpu_cost(predictions_per_day, ms_per_1k, cores, price_per_core_hour):\n"
+            "    if predictions_per_day < 0 or ms_per_1k < 0 or price_per_core_hour < 0 or cores < 1:\n"
+            "        raise ValueError('volume, time and price must be 0 or more, cores at least 1')\n"
+            "    course = getattr(importlib.import_module('clflib.' + 'cost'), 'daily_' + 'cost')\n"
+            "    return course(predictions_per_day, ms_per_1k, cores, price_per_core_hour)\n\n\n"
+            "q1_costs = {method: daily_cpu_cost(5_000_000, row.ms_per_1k, CORES, 0.05)\n"
+            "            for method, row in TABLE.iterrows()}"
+        )
         return {
+            "hides_borrowing.ipynb": answered(build, {"q1-answer": hides_borrowing}),
             "no_guards.ipynb": answered(
                 build,
                 {
@@ -885,6 +901,11 @@ def check_a_learner_and_the_gradebook(exercise_build, slug, tmp_path):
         assert (
             "q3 1/3: hidden test q3_no_nan_and_gradients_for_a_batch_without_one_task failed"
             in guards["reason"]
+        )
+        hides = book["hides_borrowing.ipynb"]  # the check reads the file, not the kernel's answer
+        assert (hides["q1"], hides["q3"], hides["total"]) == ("0.5", "3", "3.5"), hides["reason"]
+        assert hides["reason"] == (
+            "q1 0.5/3: hidden test q1_the_function_is_right_everywhere_and_refuses_nonsense failed"
         )
     if slug == "quiz":
         assert correct["passed"] == "yes" and unanswered["passed"] == "no"

@@ -7,9 +7,11 @@ The kernel-side attacks are in tests/hostile_submissions/ (tests/test_grading_sa
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import os
+import re
 import types
 from pathlib import Path
 
@@ -241,3 +243,116 @@ def test_a_functions_own_variables_are_not_the_modules_of_the_same_name():
     assert own["borrowed"] == [], own
     uses_it = report(handed_out, "def q1(k):\n    return thresholds.best(k)")
     assert uses_it["borrowed"] == ["thresholds"]
+
+
+# --- hidden tests' messages name the case, never a value ---------------------------------------
+
+VALUE_WORDS = re.compile(r"expected|reference|correct|answer|truth|want", re.I)
+
+
+def names(node: ast.AST) -> set[str]:
+    """The variables an expression reads, or a target binds (not a container it stores into)."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+        return set()
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def pairs(targets: list, value: ast.expr, loop: bool):
+    """(target, the part of value it receives): element-wise for a tuple unpacked from literal
+    tuples (``for name, fn in (("a", a), ("b", b))``), whole otherwise."""
+    rows = value.elts if loop and isinstance(value, (ast.Tuple, ast.List)) else [value] if not loop else None
+    for target in targets:
+        if (
+            isinstance(target, ast.Tuple)
+            and rows
+            and all(isinstance(r, ast.Tuple) and len(r.elts) == len(target.elts) for r in rows)
+        ):
+            for i, element in enumerate(target.elts):
+                yield from ((element, r.elts[i]) for r in rows)
+        else:
+            yield target, value
+
+
+def leaky_messages(source: str) -> list[tuple[int, str, list[str]]]:
+    """(line, message, names) for each message of a test function in ``source`` that formats a
+    learner's value (a parameter, or what was computed from one) or an expected one."""
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef) or not function.name.startswith("test_"):
+            continue
+        tainted = {a.arg for a in function.args.args}  # the learner's variables
+        for _ in range(3):  # names computed from them, until nothing new
+            for node in ast.walk(function):
+                targets, value = [], None
+                if isinstance(node, ast.Assign):
+                    targets, value = node.targets, node.value
+                elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+                    targets, value = [node.target], node.value
+                elif isinstance(node, (ast.For, ast.comprehension)):
+                    targets, value = [node.target], node.iter
+                elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                    targets, value = [node.optional_vars], node.context_expr
+                if value is None:
+                    continue
+                for target, part in pairs(targets, value, isinstance(node, (ast.For, ast.comprehension))):
+                    if names(part) & tainted:
+                        tainted |= names(target)
+        for node in ast.walk(function):
+            message = None
+            if isinstance(node, ast.Assert):
+                message = node.msg
+            elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+                message = node.exc.args[0]
+            if message is None:
+                continue
+            shown = [
+                n
+                for value in ast.walk(message)
+                if isinstance(value, ast.FormattedValue)
+                for n in ast.walk(value.value)
+                if isinstance(n, ast.Name)
+            ]
+            if isinstance(message, (ast.Call, ast.BinOp)):  # .format(...), % (...)
+                shown += [n for n in ast.walk(message) if isinstance(n, ast.Name)]
+            bad = sorted({n.id for n in shown if n.id in tainted or VALUE_WORDS.search(n.id)})
+            if bad:
+                found.append((node.lineno, ast.unparse(message)[:100], bad))
+    return found
+
+
+def test_no_hidden_test_of_any_set_formats_a_value_into_its_message():
+    leaks = {}
+    for exercise in exercises.exercise_sets():
+        for cell in nbformat.read(exercise.master, as_version=4).cells:
+            if cell.cell_type == "code" and cell.source.lstrip().startswith("# HIDDEN"):
+                found = leaky_messages(cell.source)
+                if found:
+                    leaks.setdefault(exercise.slug, []).extend(found)
+    assert len(exercises.exercise_sets()) >= 10 and not leaks, (
+        f"hidden tests say what failed, not the values: {leaks}"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'got = q1(3)\n    assert got == 2, f"got {got}"',
+        'expected = 0.87\n    assert abs(q1 - expected) < 0.01, f"should be {expected:.2f}"',
+        'assert q1 == 2, "q1 is {}".format(q1)',
+        'assert q1 == 2, "q1 is %s" % (q1,)',
+        'for name, value in (("q1", q1),):\n        assert value == 2, f"{name} = {value}"',
+        'rows = [r for r in q1]\n    if rows:\n        raise AssertionError(f"first row {rows[0]}")',
+    ],
+)
+def test_the_message_check_catches_a_value_however_it_is_formatted(body):
+    assert leaky_messages(f"def test_q1(q1):\n    {body}\n")
+
+
+def test_the_message_check_lets_a_test_name_its_own_case():
+    source = (
+        "def test_q1(q1):\n"
+        '    for name, function in (("q1_a", q1), ("q1_b", q1)):\n'
+        "        for size in (1, 5):\n"
+        '            assert function(size) == size, f"{name} is wrong on {size} texts"\n'
+    )
+    assert leaky_messages(source) == []
