@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from clflib.sampling import stratified_indices  # re-exported: lessons call data.stratified_indices
 
 __all__ = [
     "DATA_DIR_VARIABLE",
@@ -45,6 +47,7 @@ __all__ = [
     "get_spec",
     "load_dataset",
     "load_lesson_dataset",
+    "LESSON_COLUMN_PARAMETERS",
     "support_inbox_label_names",
     "read_jsonl",
     "read_support_inbox_messages",
@@ -238,7 +241,11 @@ def get_spec(name: str) -> DatasetSpec:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise ValueError(f"Unknown dataset {name!r}. Registered datasets: {', '.join(REGISTRY)}.") from None
+        raise ValueError(
+            f"Unknown dataset {name!r}. Registered datasets: {', '.join(REGISTRY)}; a file or folder "
+            "of your own (CSV, JSON Lines, Parquet, CoNLL) or a Hub id (owner/name) also works in "
+            "load_dataset."
+        ) from None
 
 
 def _check_config(spec: DatasetSpec, config: str | None) -> str | None:
@@ -251,12 +258,30 @@ def _check_config(spec: DatasetSpec, config: str | None) -> str | None:
     return config
 
 
-def load_dataset(name: str, config: str | None = None):
-    """A registered dataset as a ``datasets.DatasetDict`` in its Hub twin's schema.
+def load_dataset(
+    name: str,
+    config: str | None = None,
+    *,
+    task: str | Mapping[str, str] = "single_label",
+    columns: Mapping[str, str] | None = None,
+    seed: int = 42,
+    parameters: Mapping[str, str] | None = None,
+    verbose: bool = True,
+):
+    """A dataset as a ``datasets.DatasetDict``: a registered one by name (in its Hub twin's
+    schema), or your own: a file or folder (CSV, JSON Lines, Parquet, CoNLL) or a Hub id.
 
-    Raises :class:`DatasetUnavailable`, saying what was tried, when neither the local folder
-    nor the Hub has it.
+    For your own data, ``task`` is its shape and ``columns`` maps the shape's column names to
+    yours (see :mod:`clflib.data_files`, which checks every row and draws missing splits);
+    ``verbose`` prints what was done. Raises :class:`DatasetUnavailable`, saying what was tried,
+    when a registered set is neither on disk nor on the Hub, and
+    :class:`clflib.data_files.DataFileError` for a file that cannot be used as it is.
     """
+    if name not in REGISTRY:
+        loaded = _load_own(name, config, task, columns, seed, parameters)
+        if verbose:
+            print("\n".join(loaded.notes))
+        return loaded.dataset
     spec = get_spec(name)
     config = _check_config(spec, config)
     if name == "support_inbox":
@@ -294,13 +319,73 @@ def load_dataset(name: str, config: str | None = None):
     )
 
 
-def load_lesson_dataset(name: str, profile, fallback_config: str, config: str | None = None):
+def _load_own(name, config, task, columns, seed, parameters):
+    """A file, folder or Hub id (see :func:`load_dataset`), as :class:`clflib.data_files.LoadedFiles`."""
+    from clflib import data_files
+    from clflib.environment import offline_mode_is_set
+
+    if data_files.looks_like_a_path(name):
+        return data_files.load_files(name, task, columns, seed=seed, parameters=parameters)
+    if offline_mode_is_set():
+        raise DatasetUnavailable(
+            f"{name!r} is not a registered dataset ({', '.join(REGISTRY)}), not a file or folder "
+            f"under {Path.cwd()}, and the Hugging Face Hub is unreachable (offline mode), so it "
+            "cannot be read as a Hub id either. Check the spelling, give the path of your file, "
+            "or run where the Hub is reachable."
+        )
+    try:
+        return data_files.load_hub(name, task, columns, config, seed=seed, parameters=parameters)
+    except data_files.DataFileError:
+        raise
+    except Exception as error:  # the Hub raises many kinds; all mean "not available"
+        raise DatasetUnavailable(
+            f"{name!r} is not a registered dataset, not a file or folder under {Path.cwd()}, and "
+            f"the Hub could not give it: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+        ) from None
+
+
+# the notebook parameter that names each column of a lesson's own data, for error messages
+LESSON_COLUMN_PARAMETERS = {
+    "text": "TEXT_COLUMN",
+    "label": "LABEL_COLUMN",
+    "intent": "LABEL_COLUMN",
+    "domain": "DOMAIN_COLUMN",
+    "labels": "LABELS_COLUMN",
+    "tokens": "TOKENS_COLUMN",
+    "ner_tags": "TAGS_COLUMN",
+    "premise": "PREMISE_COLUMN",
+    "hypothesis": "HYPOTHESIS_COLUMN",
+}
+
+
+def load_lesson_dataset(
+    name: str,
+    profile,
+    fallback_config: str,
+    config: str | None = None,
+    *,
+    task: str | Mapping[str, str] = "single_label",
+    columns: Mapping[str, str] | None = None,
+    seed: int = 42,
+    parameters: Mapping[str, str] | None = None,
+):
     """The dataset a lesson should use under ``profile``, and its name.
 
-    Returns ``(dataset_dict, used_name)``. The smoke profile uses the support inbox
-    (``fallback_config`` picks its task). When ``name`` can't be had, the support inbox is used
-    instead, and a warning says what was tried and how to get the real set.
+    Returns ``(dataset_dict, used_name)``. A file, folder or Hub id of your own is always used,
+    in every profile (``task``, ``columns`` and ``parameters`` as in :func:`load_dataset`; what
+    was done is printed), and never replaced by another set: a problem with it is an error. For
+    a registered name, the smoke profile uses the support inbox (``fallback_config`` picks its
+    task), and when the set can't be had the support inbox is used instead, with a warning
+    that says what was tried and how to get the real set.
     """
+    if name not in REGISTRY:
+        parameters = {
+            **{n: LESSON_COLUMN_PARAMETERS.get(n, "") for n in (columns or {})},
+            **(parameters or {}),
+        }
+        loaded = _load_own(name, config, task, columns, seed, {k: v for k, v in parameters.items() if v})
+        print("\n".join(loaded.notes))
+        return loaded.dataset, loaded.name
     if profile.embedded_data_only or name == "support_inbox":
         return load_support_inbox(fallback_config), "support_inbox"
     try:
@@ -516,41 +601,6 @@ def label_maps(names: Sequence[str]) -> tuple[dict[int, str], dict[str, int]]:
             "would disagree."
         )
     return id2label, {name: i for i, name in id2label.items()}
-
-
-def stratified_indices(labels: Sequence[int], n: int, seed: int = 42) -> np.ndarray:
-    """``n`` indices drawn without replacement, keeping each label's share of ``labels``.
-
-    Every class present keeps at least one example when ``n`` is at least the number of
-    classes; shares are rounded with the largest-remainder rule so the total is exactly ``n``.
-    The result is sorted, so the original order of the data is kept.
-
-    >>> stratified_indices([0, 0, 0, 0, 1, 1, 1, 1], 4, seed=0).tolist()
-    [2, 3, 4, 5]
-    """
-    labels = np.asarray(labels)
-    if n >= len(labels):
-        return np.arange(len(labels))
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}.")
-    rng = np.random.default_rng(seed)
-    classes, counts = np.unique(labels, return_counts=True)
-    exact = counts / counts.sum() * n
-    quota = np.floor(exact).astype(int)
-    if n >= len(classes):
-        quota = np.maximum(quota, 1)
-    order = np.argsort(-(exact - np.floor(exact)), kind="stable")
-    for i in order:  # hand out the remaining places by largest remainder
-        if quota.sum() >= n:
-            break
-        if quota[i] < counts[i]:
-            quota[i] += 1
-    while quota.sum() > n:  # the minimum of one per class overshot: trim the largest classes
-        quota[np.argmax(quota)] -= 1
-    chosen = [
-        rng.choice(np.flatnonzero(labels == cls), size=q, replace=False) for cls, q in zip(classes, quota)
-    ]
-    return np.sort(np.concatenate(chosen))
 
 
 def stratified_subsample(dataset, n: int | None, label_column: str | None = "label", seed: int = 42):

@@ -51,9 +51,13 @@ def embed(
     ``model`` and ``tokenizer`` to reuse loaded ones (the model's ``base_model`` is used, so a
     sequence classifier's body works too); else ``model_name`` is loaded
     (:func:`clflib.models.load_encoder`). A missing or empty text raises, naming its position.
+    A text longer than ``max_length`` tokens is embedded from its first ``max_length`` tokens;
+    when more than 5% of the texts are, a :class:`clflib.data_checks.TruncationWarning` says how
+    many (once per call).
     """
     import torch
 
+    from clflib.data_checks import count_tokens, warn_if_truncated
     from clflib.inference import check_texts, in_length_order
     from clflib.models import load_encoder, load_tokenizer
 
@@ -73,6 +77,10 @@ def embed(
         return pooled.float().cpu().numpy()
 
     distinct = list(dict.fromkeys(texts))  # each text once: NLI premises come three times
-    vectors = in_length_order(distinct, batch_size, embed_batch, show_progress, desc="Embedding")
     index = {text: i for i, text in enumerate(distinct)}
-    return vectors[[index[text] for text in texts]]
+    positions = [index[text] for text in texts]
+    # untruncated lengths, each distinct text tokenized once; counted over every text given
+    lengths = count_tokens(tokenizer, distinct)[positions]
+    warn_if_truncated(tokenizer, texts, max_length, lengths=lengths, where="embed")
+    vectors = in_length_order(distinct, batch_size, embed_batch, show_progress, desc="Embedding")
+    return vectors[positions]

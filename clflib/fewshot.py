@@ -159,7 +159,9 @@ def train_setfit(
       them: SetFit's unbounded default draws every negative pair, which for 8 examples of 77
       classes is hours on a CPU.
 
-    ``max_length`` truncates texts to that many tokens (default: the embedder's own limit).
+    ``max_length`` truncates texts to that many tokens (default: the embedder's own limit); a
+    :class:`clflib.data_checks.TruncationWarning` says how many examples are cut when more than 5%
+    are.
     ``model_name`` is a sentence-transformers folder or Hub id ("minilm" is the course's offline
     one). The same seed and sample give the same model on a CPU.
 
@@ -168,6 +170,7 @@ def train_setfit(
     """
     from setfit import SetFitModel, Trainer
 
+    from clflib.data_checks import warn_if_truncated
     from clflib.environment import seed_everything
     from clflib.models import resolve_model_name
 
@@ -200,6 +203,9 @@ def train_setfit(
     train = sample.select_columns(list(columns)).rename_columns(
         {old: new for old, new in columns.items() if old != new}
     )
+    body = model.model_body  # sentence-transformers cuts texts at max_seq_length, silently
+    if isinstance(getattr(body, "max_seq_length", None), int):
+        warn_if_truncated(body.tokenizer, list(train["text"]), body.max_seq_length, where="train_setfit")
     Trainer(model=model, args=args, train_dataset=train).train()
     return model
 

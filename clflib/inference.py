@@ -168,11 +168,16 @@ def predict_proba(
     ``text_pairs`` gives each text a second sentence (lesson 05's hypotheses, with ``texts`` the
     premises): each pair is encoded together and truncated ``longest_first``.
 
+    Texts (or pairs) longer than ``max_length`` tokens are cut; when more than 5% of them are, a
+    :class:`clflib.data_checks.TruncationWarning` says how many, once per call.
+
     Texts are sorted by length so each batch pads only to its own longest text, then the rows
     are put back in the input order. A progress bar shows for more than 1,000 texts unless
     ``show_progress`` says otherwise.
     """
     import torch
+
+    from clflib.data_checks import warn_if_truncated
 
     texts = check_texts(texts)
     if text_pairs is not None:
@@ -181,6 +186,12 @@ def predict_proba(
             raise ValueError(
                 f"{len(texts)} texts but {len(text_pairs)} text_pairs: give one second text per text."
             )
+    warn_if_truncated(
+        tokenizer,
+        texts if text_pairs is None else list(zip(texts, text_pairs)),
+        max_length,
+        where="predict_proba",
+    )
     device = next(model.parameters()).device
     model.eval()
     multi_label = getattr(model.config, "problem_type", None) == "multi_label_classification"

@@ -146,9 +146,13 @@ def train_two_heads(
     within pools of 16 batches, shuffle the batches), as the course's Trainer does: the same
     rows each epoch, 2.3x fewer tokens through the encoder on the support inbox.
     ``head_learning_rate`` (e.g. 1e-2) trains the two new heads faster than the pretrained
-    encoder, as ``clflib.training.make_trainer`` does for a single head."""
+    encoder, as ``clflib.training.make_trainer`` does for a single head. Texts longer than
+    ``max_length`` tokens are cut; a :class:`clflib.data_checks.TruncationWarning` says how many
+    when more than 5% are (once, before the first epoch)."""
     import numpy as np
     import torch
+
+    from clflib.data_checks import count_tokens, warn_if_truncated
 
     texts, labels_a, labels_b = list(texts), list(labels_a), list(labels_b)  # by position, never by index
     if not len(texts) == len(labels_a) == len(labels_b):
@@ -157,7 +161,9 @@ def train_two_heads(
         )
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    lengths = [len(ids) for ids in tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]]
+    untruncated = count_tokens(tokenizer, texts)
+    warn_if_truncated(tokenizer, texts, max_length, lengths=untruncated, where="train_two_heads")
+    lengths = np.minimum(untruncated, max_length)  # what each batch holds after the cut
     heads = [p for name, p in model.named_parameters() if name.startswith(("head_a.", "head_b."))]
     body = [p for name, p in model.named_parameters() if not name.startswith(("head_a.", "head_b."))]
     optimiser = torch.optim.AdamW(
@@ -186,15 +192,19 @@ def predict_two_heads(
     model, tokenizer, texts: Sequence[str], batch_size: int = 64, max_length: int = 128
 ) -> Any:
     """Predicted label ids for both tasks: ``(ids_a, ids_b)`` as numpy arrays, in the order of
-    ``texts``; one forward pass per length-sorted batch (:func:`clflib.inference.in_length_order`)."""
+    ``texts``; one forward pass per length-sorted batch (:func:`clflib.inference.in_length_order`).
+    Texts longer than ``max_length`` tokens are cut (a :class:`clflib.data_checks.TruncationWarning`
+    when more than 5% are, once per call)."""
     import numpy as np
     import torch
 
+    from clflib.data_checks import warn_if_truncated
     from clflib.inference import in_length_order
 
     texts = list(texts)
     if not texts:
         return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    warn_if_truncated(tokenizer, texts, max_length, where="predict_two_heads")
     model.eval()
 
     def both_heads(batch: list[str]) -> np.ndarray:

@@ -124,11 +124,16 @@ def tokenize_and_align(
     max_length: int = 128,
     tokens_column: str = "tokens",
     tags_column: str = "ner_tags",
+    *,
+    warn_truncation: bool = True,
 ) -> dict[str, Any]:
     """Tokenize pre-split words and align their tags: for ``Dataset.map(..., batched=True)``.
 
     Raises a clear error for an example whose tokens and tags differ in length, naming it by its
-    position in the batch and its first words.
+    position in the batch and its first words. Sentences longer than ``max_length`` tokens lose
+    their last words (and those words' tags); when more than 5% of the batch's sentences do, a
+    :class:`clflib.data_checks.TruncationWarning` says how many. :func:`encode_splits` checks
+    each whole split once instead and passes ``warn_truncation=False``.
     """
     _check_strategy(strategy)
     for i, (words, tags) in enumerate(zip(batch[tokens_column], batch[tags_column])):
@@ -137,6 +142,8 @@ def tokenize_and_align(
                 f"Example {i} of this batch has {len(words)} tokens but {len(tags)} tags "
                 f"(starts {' '.join(words[:6])!r}): every token needs exactly one tag."
             )
+    if warn_truncation:
+        _warn_if_words_truncated(tokenizer, batch[tokens_column], max_length, "tokenize_and_align")
     encoded = tokenizer(
         batch[tokens_column], is_split_into_words=True, truncation=True, max_length=max_length
     )
@@ -145,6 +152,20 @@ def tokenize_and_align(
         for i, tags in enumerate(batch[tags_column])
     ]
     return encoded
+
+
+def _warn_if_words_truncated(tokenizer, sentences, max_length: int, where: str) -> None:
+    from clflib.data_checks import warn_if_truncated
+
+    warn_if_truncated(
+        tokenizer,
+        list(sentences),
+        max_length,
+        is_split_into_words=True,
+        unit="sentences",
+        where=where,
+        hint="The words past the cut are neither trained nor scored.",
+    )
 
 
 def encode_splits(
@@ -164,11 +185,17 @@ def encode_splits(
     evaluation example are exactly its words' first subwords: scores computed on them
     (:func:`tags_from_predictions`, :func:`make_compute_metrics`) are word-level scores, the
     same yardstick for a model trained with any strategy.
+
+    Each split is checked once for sentences longer than ``max_length`` tokens (a
+    :class:`clflib.data_checks.TruncationWarning` when more than 5% are).
     """
 
     def encoded(split: str):
         chosen = strategy if split == train_split else "first_subword"
         dataset = splits[split]
+        _warn_if_words_truncated(
+            tokenizer, dataset[tokens_column], max_length, f"encode_splits (split {split!r})"
+        )
         return dataset.map(
             tokenize_and_align,
             batched=True,
@@ -179,6 +206,7 @@ def encode_splits(
                 max_length=max_length,
                 tokens_column=tokens_column,
                 tags_column=tags_column,
+                warn_truncation=False,
             ),
             remove_columns=dataset.column_names,
             desc=f"Aligning {split} ({chosen})",

@@ -63,12 +63,16 @@ def padding_cost(
     Returns a table with the tokens each strategy pushes through the model, the share of them
     that are padding, the seconds taken, and the speed-up over "max_length". Gradients are
     computed and thrown away, so the model's weights do not change. The model runs where it
-    is (move it to the GPU first to time the GPU).
+    is (move it to the GPU first to time the GPU). Texts are cut at ``max_length`` tokens (a
+    :class:`clflib.data_checks.TruncationWarning` when more than 5% are).
     """
     import torch
     from tqdm.auto import tqdm
 
+    from clflib.data_checks import warn_if_truncated
+
     texts, labels = list(texts), np.asarray(labels)
+    warn_if_truncated(tokenizer, texts, max_length, where="padding_cost")
     encoded = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
     lengths = np.array([len(ids) for ids in encoded])
     real_tokens = int(lengths.sum())

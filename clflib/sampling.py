@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
+    "stratified_indices",
     "long_tail_counts",
     "long_tail_head_for_budget",
     "long_tail_indices",
@@ -144,3 +145,38 @@ def oversampling_sampler(labels: Sequence[int], seed: int = 42, num_samples: int
     weights = torch.as_tensor(oversampling_weights(labels), dtype=torch.double)
     generator = torch.Generator().manual_seed(seed)
     return WeightedRandomSampler(weights, num_samples or len(weights), replacement=True, generator=generator)
+
+
+def stratified_indices(labels: Sequence[int], n: int, seed: int = 42) -> np.ndarray:
+    """``n`` indices drawn without replacement, keeping each label's share of ``labels``.
+
+    Every class present keeps at least one example when ``n`` is at least the number of
+    classes; shares are rounded with the largest-remainder rule so the total is exactly ``n``.
+    The result is sorted, so the original order of the data is kept.
+
+    >>> stratified_indices([0, 0, 0, 0, 1, 1, 1, 1], 4, seed=0).tolist()
+    [2, 3, 4, 5]
+    """
+    labels = np.asarray(labels)
+    if n >= len(labels):
+        return np.arange(len(labels))
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}.")
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = counts / counts.sum() * n
+    quota = np.floor(exact).astype(int)
+    if n >= len(classes):
+        quota = np.maximum(quota, 1)
+    order = np.argsort(-(exact - np.floor(exact)), kind="stable")
+    for i in order:  # hand out the remaining places by largest remainder
+        if quota.sum() >= n:
+            break
+        if quota[i] < counts[i]:
+            quota[i] += 1
+    while quota.sum() > n:  # the minimum of one per class overshot: trim the largest classes
+        quota[np.argmax(quota)] -= 1
+    chosen = [
+        rng.choice(np.flatnonzero(labels == cls), size=q, replace=False) for cls, q in zip(classes, quota)
+    ]
+    return np.sort(np.concatenate(chosen))

@@ -49,6 +49,9 @@ def tokenize_dataset(
     Padding happens later, per batch (dynamic padding), so short batches stay short. The label
     column is renamed "labels" (what transformers models expect) and the text columns are
     dropped. One text column gives single texts; two give sentence pairs.
+
+    Texts longer than ``max_length`` tokens are cut; when more than 5% of a split's texts (or
+    pairs) are, a :class:`clflib.data_checks.TruncationWarning` says how many, once per split.
     """
     text_columns = tuple(text_columns)
     if not 1 <= len(text_columns) <= 2:
@@ -62,11 +65,25 @@ def tokenize_dataset(
         texts = [batch[c] for c in text_columns]
         return tokenizer(*texts, truncation=True, max_length=max_length)
 
+    splits = dataset.items() if hasattr(dataset, "keys") else [(None, dataset)]
+    for name, split in splits:
+        _warn_if_split_truncated(split, name, tokenizer, text_columns, max_length)
+
     drop = [c for c in some_split.column_names if c in text_columns]
     encoded = dataset.map(encode, batched=True, remove_columns=drop, desc="Tokenizing")
     if label_column and label_column != "labels":
         encoded = encoded.rename_column(label_column, "labels")
     return encoded
+
+
+def _warn_if_split_truncated(split, name, tokenizer, text_columns: tuple[str, ...], max_length: int) -> None:
+    """One :func:`clflib.data_checks.warn_if_truncated` for a whole split (not one per map batch)."""
+    from clflib.data_checks import warn_if_truncated
+
+    columns = [list(split[c]) for c in text_columns]
+    texts = list(zip(*columns)) if len(columns) == 2 else columns[0]
+    where = "tokenize_dataset" + (f" (split {name!r})" if name is not None else "")
+    warn_if_truncated(tokenizer, texts, max_length, where=where)
 
 
 def make_training_args(

@@ -88,7 +88,9 @@ class NliZeroShot:
 
     ``multi_label=False``: a softmax over the labels' entailment logits (one label per text).
     ``multi_label=True``: for each label on its own, a softmax over (contradiction, entailment).
-    Texts longer than ``max_length`` tokens lose their end; the hypothesis is never cut.
+    Texts longer than ``max_length`` tokens lose their end (the hypothesis is never cut); when
+    more than 5% of the texts do, a :class:`clflib.data_checks.TruncationWarning` says how many,
+    once per call.
 
     >>> route = NliZeroShot.from_pretrained("runs/nli_model")  # doctest: +SKIP
     >>> route.predict(["where is my parcel?"], ["delivery", "refund"])  # doctest: +SKIP
@@ -133,11 +135,22 @@ class NliZeroShot:
         """The model's logits for every (text, hypothesis) pair: shape (texts, labels, NLI classes)."""
         import torch
 
+        from clflib.data_checks import count_tokens, warn_if_truncated
         from clflib.inference import check_texts, in_length_order
 
         texts = check_texts(texts)
         claims = hypotheses(labels, self.template)
         pairs = [(t, h) for t in texts for h in claims]
+        # a text is cut when it is too long beside at least one hypothesis (only the text is cut)
+        longest_pair = count_tokens(self.tokenizer, pairs).reshape(len(texts), len(claims)).max(axis=1)
+        warn_if_truncated(
+            self.tokenizer,
+            texts,
+            self.max_length,
+            lengths=longest_pair,
+            where="NliZeroShot",
+            hint="Each length is the text with its longest hypothesis; the hypothesis is never cut.",
+        )
         device = next(self.model.parameters()).device
         self.model.eval()
 
@@ -192,6 +205,9 @@ class EmbeddingZeroShot:
     template or other label wordings on the same texts embeds only the new label descriptions
     (``embedded_texts`` counts what has been embedded so far). Leave it off where you time the
     route: a text seen before then costs a lookup, not a forward pass.
+
+    A text longer than ``max_length`` tokens is embedded from its start; :func:`clflib.embeddings.embed`
+    warns (:class:`clflib.data_checks.TruncationWarning`) when more than 5% of the texts are cut.
 
     >>> route = EmbeddingZeroShot("minilm")  # doctest: +SKIP
     >>> route.predict(["where is my parcel?"], ["delivery", "refund"])  # doctest: +SKIP

@@ -174,6 +174,11 @@ def lesson_runs():
         key = (lesson.slug, profile)
         if key not in _LESSON_RUNS:
             parameters = {} if profile == "smoke" else dict(lesson.ci_budget)
+            if profile == "smoke" and lesson.smoke_own_data is not None:  # files as a learner's
+                from clflib.course.own_data import write_example
+
+                folder = RUNS_DIR / "tests" / "own_data" / lesson.slug
+                parameters.update(write_example(lesson.smoke_own_data, folder))
             for name, (provider, relative) in lesson.uses(profile).items():
                 provided = run(get_lesson(provider), profile)
                 path = provided.output_dir / relative

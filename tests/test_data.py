@@ -47,9 +47,12 @@ def test_missing_dataset_says_what_was_tried(no_data_dir):
     assert "CLFLIB_DATA_DIR" in message and "offline" in message and "go_emotions" in message
 
 
-def test_unknown_names_and_configs_are_refused():
-    with pytest.raises(ValueError, match="Registered datasets"):
+def test_unknown_names_and_configs_are_refused(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # offline, an unknown name cannot be a Hub id
+    with pytest.raises(data.DatasetUnavailable, match="not a registered dataset .*rotten_tomatoes.*offline"):
         data.load_dataset("imdb")
+    with pytest.raises(ValueError, match="Registered datasets: rotten_tomatoes"):
+        data.get_spec("imdb")
     with pytest.raises(ValueError, match="no config"):
         data.load_dataset("clinc150", "small")
 

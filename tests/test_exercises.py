@@ -745,7 +745,7 @@ def broken_submissions(slug: str, build: exercises.Build) -> dict[str, nbformat.
                         "                           BATCH_SENTIMENTS, 0.7)"
                     ),
                 },
-            )
+            ),
         }
     if slug == "quiz":
         wrong = {f"q{i:02d}-answer": f"q{i:02d} = 99" for i in (2, 3, 5, 6)}

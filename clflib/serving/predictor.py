@@ -26,6 +26,11 @@ whitespace-only text, a bare string or an empty list raises a ValueError/TypeErr
 which item is wrong. With ``invalid="null"`` (what the batch command uses) such rows get empty
 predictions and an ``error`` column saying why, and an empty list gives an empty table.
 
+Long texts: a sequence classifier reads the first ``max_length`` tokens of a text. When more
+than 5% of the texts of one call are longer, a :class:`clflib.data_checks.TruncationWarning`
+says how many (once per ``predict`` call, once per :meth:`Predictor.predict_dataset`).
+Token classification never cuts: it reads long texts in windows (above).
+
 ``temperature`` (single-label models) divides the logits before the softmax: pass the one fitted
 on validation data with :func:`clflib.calibration.fit_temperature` to serve calibrated scores.
 
@@ -54,6 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clflib.data_checks import count_tokens, warn_if_truncated
 from clflib.inference import check_texts, in_length_order, scores_from_logits, text_problem
 from clflib.serving.latency import LatencyStats
 from clflib.spans import merge_windows, spans_from_words, whitespace_word_ids
@@ -233,6 +239,7 @@ class Predictor:
             self.model = model.to(device=self.device, dtype=self.dtype).eval()
         self.call_latency = LatencyStats()
         self.batch_latency = LatencyStats()
+        self._report_truncation = True  # predict_dataset reports once, not once per map batch
 
     @classmethod
     def from_folder(cls, directory: str | Path, **options: Any) -> Predictor:
@@ -317,7 +324,13 @@ class Predictor:
         self.batch_latency.record(time.perf_counter() - started, len(batch))
         return result
 
+    def _warn_if_truncated(self, texts: list[str]) -> None:
+        """One truncation check per call, on all its texts (windows cut nothing: no check)."""
+        if self._report_truncation and self.task != "token_classification" and texts:
+            warn_if_truncated(self.tokenizer, texts, self.max_length, where="Predictor")
+
     def _run(self, texts: list[str]):
+        self._warn_if_truncated(texts)
         return in_length_order(texts, self.batch_size, self._predict_batch, show_progress=False)
 
     # ----------------------------------------------------------------------------- public API
@@ -342,6 +355,7 @@ class Predictor:
         if self.task == "token_classification":
             raise ValueError("predict_logits is for sequence classifiers; use predict(texts) for spans.")
         texts = check_texts(texts)
+        self._warn_if_truncated(texts)
         return in_length_order(
             texts, self.batch_size, lambda batch: self._logits(batch)[0], show_progress=False
         )
@@ -456,15 +470,27 @@ class Predictor:
                 for name in predictions.columns
             }
 
-        return dataset.map(
-            add_predictions,
-            batched=True,
-            batch_size=map_batch_size,
-            features=features,
-            load_from_cache_file=False,
-            new_fingerprint=uuid.uuid4().hex,
-            desc="Predicting",
-        )
+        if self.task != "token_classification":  # one check over the whole column, chunk by chunk
+            lengths = [np.zeros(0, dtype=int)] + [
+                count_tokens(self.tokenizer, [t for t in chunk[text_column] if text_problem(t) is None])
+                for chunk in dataset.select_columns([text_column]).iter(batch_size=map_batch_size)
+            ]
+            warn_if_truncated(
+                self.tokenizer, None, self.max_length, lengths=np.concatenate(lengths), where="Predictor"
+            )
+        self._report_truncation = False
+        try:
+            return dataset.map(
+                add_predictions,
+                batched=True,
+                batch_size=map_batch_size,
+                features=features,
+                load_from_cache_file=False,
+                new_fingerprint=uuid.uuid4().hex,
+                desc="Predicting",
+            )
+        finally:
+            self._report_truncation = True
 
     def output_schema(self, prefix: str = "", with_error: bool = False):
         """The pyarrow schema of the prediction columns (fixed, so every Parquet part agrees)."""

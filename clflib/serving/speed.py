@@ -22,10 +22,14 @@ A configuration is any callable from a list of texts to a list of label names:
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
+
+from clflib.data_checks import TruncationWarning, warn_if_truncated
 
 __all__ = [
     "speed_change",
@@ -72,12 +76,30 @@ def pipeline_labels(pipe, batch_size: int | None = None, max_length: int = 512) 
 
     ``batch_size=None`` keeps the pipeline's default: one text per forward pass. Texts are
     truncated to ``max_length`` tokens (the pipeline does not truncate by default, and a text
-    longer than the model's positions would crash it).
+    longer than the model's positions would crash it); a
+    :class:`clflib.data_checks.TruncationWarning` says so when more than 5% of a call's texts are.
     """
     options = {"truncation": True, "max_length": max_length}
     if batch_size is not None:
         options["batch_size"] = batch_size
-    return lambda texts: [out["label"] for out in pipe(list(texts), **options)]
+
+    def predict(texts: list[str]) -> list[str]:
+        texts = list(texts)
+        warn_if_truncated(pipe.tokenizer, texts, max_length, where="pipeline_labels")
+        return [out["label"] for out in pipe(texts, **options)]
+
+    return predict
+
+
+@contextmanager
+def _no_truncation_warnings(quiet: bool = True):
+    """Silence TruncationWarning inside (repeat calls on texts already reported), if ``quiet``."""
+    if not quiet:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=TruncationWarning)
+        yield
 
 
 def _timed(predict: LabelFunction, texts: list[str]) -> tuple[float, list[str]]:
@@ -105,25 +127,33 @@ def compare(
       (with n samples, p99 is about the n/100-th slowest, so ask for a few hundred).
     - Accuracy: of the labels from the throughput run. The first configuration is the baseline
       of ``speedup``; ``accuracy_change`` is in points against it.
+
+    A configuration that cuts long texts (a :class:`clflib.data_checks.TruncationWarning`)
+    says so once, from its first throughput round over all the texts; the warm-up, the later
+    rounds and the one-text latency calls stay quiet.
     """
     texts, gold = list(texts), list(gold_labels)
     if not texts or len(texts) != len(gold):
         raise ValueError(
             f"need texts and one gold label per text; got {len(texts)} texts and {len(gold)} labels."
         )
-    for predict in configurations.values():
-        predict(texts[:warm_up_texts])
+    with _no_truncation_warnings():
+        for predict in configurations.values():
+            predict(texts[:warm_up_texts])
     best = {name: float("inf") for name in configurations}
     predicted: dict[str, list[str]] = {}
-    for _ in range(max(1, repeats)):
+    for round_ in range(max(1, repeats)):
         for name, predict in configurations.items():
-            seconds, predicted[name] = _timed(predict, texts)
+            # a configuration that cuts texts says so once: in the first round, over all texts
+            with _no_truncation_warnings(round_ > 0):
+                seconds, predicted[name] = _timed(predict, texts)
             best[name] = min(best[name], seconds)
             if len(predicted[name]) != len(texts):
                 raise ValueError(f"{name!r} returned {len(predicted[name])} labels for {len(texts)} texts.")
     rows = {}
     for name, predict in configurations.items():
-        latencies = [1000 * _timed(predict, [text])[0] for text in texts[: max(1, latency_texts)]]
+        with _no_truncation_warnings():
+            latencies = [1000 * _timed(predict, [text])[0] for text in texts[: max(1, latency_texts)]]
         p50, p99 = np.percentile(latencies, [50, 99])
         rows[name] = {
             "texts": len(texts),
@@ -155,10 +185,16 @@ def throughput_by_batch_size(
     """
     rows = []
     texts = list(texts)
-    for batch_size in batch_sizes:
+    for position, batch_size in enumerate(batch_sizes):
         predict = make_predict(batch_size)
-        predict(texts[:batch_size])
-        seconds = min(_timed(predict, texts)[0] for _ in range(max(1, repeats)))
+        with _no_truncation_warnings():
+            predict(texts[:batch_size])
+        timings = []
+        for round_ in range(max(1, repeats)):
+            # texts cut at max_length are reported once: first batch size, first round
+            with _no_truncation_warnings(position > 0 or round_ > 0):
+                timings.append(_timed(predict, texts)[0])
+        seconds = min(timings)
         batches = -(-len(texts) // batch_size)
         rows.append(
             {
