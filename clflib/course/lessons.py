@@ -168,6 +168,9 @@ LESSON_01 = Lesson(
     ci_budget=_frozen({"MAX_TRAIN_SAMPLES": 1200, "NUM_EPOCHS": 2, "TIMING_SAMPLES": 64}),
     floors=_frozen({"test_accuracy": 0.75, "test_f1": 0.74}),
     smoke_floors=_frozen({"test_accuracy": 0.75}),
+    smoke_own_data=OwnDataExample(
+        "sentiment_binary", "three splits", "tsv", {"TEXT_COLUMN": "review", "LABEL_COLUMN": "opinion"}
+    ),
     claims=_claims_01,
 )
 
@@ -249,6 +252,13 @@ LESSON_02 = Lesson(
     # CI budget measured (cross-entropy and oversampling only; 126 s in a 1-thread xdist worker,
     # 155 s before for all six options): best macro-F1 0.402 (oversampling), cross-entropy 0.233, rare-tenth F1
     # 0.417 vs 0.000, out-of-scope recall 0.974 at threshold 0.31
+    smoke_own_data=OwnDataExample(
+        "intent",
+        "one file",
+        "jsonl",
+        {"TEXT_COLUMN": "message", "LABEL_COLUMN": "intent", "DOMAIN_COLUMN": "team"},
+        {"OUT_OF_SCOPE_LABEL": "feedback"},
+    ),
     ci_budget=_frozen(
         {
             "MAX_TRAIN_SAMPLES": 1000,
@@ -615,6 +625,9 @@ LESSON_06 = Lesson(
     ),
     # smoke measured (inbox, minilm-l2, 38 s in one thread): SetFit 0.66, frozen 0.24, label names 0.37
     smoke_floors=_frozen({"setfit_accuracy": 0.5}),
+    smoke_own_data=OwnDataExample(
+        "intent", "train and test", "jsonl", {"TEXT_COLUMN": "message", "LABEL_COLUMN": "intent"}
+    ),
     smoke_proves="SetFit's pair-loss route (one pair iteration in smoke), the main comparison repeated on "
     "a second sample and the learning curve over K and seeds, which the CI budget leaves out",
     claims=_claims_06,
@@ -787,6 +800,9 @@ LESSON_08 = Lesson(
     # lesson 01's smoke model (accuracy 0.923): a constant classifier (0.662) must fail here.
     # Run alone, the lesson trains its own: lesson 01's smoke settings, so that one learns too
     smoke_floors=_frozen({"predictor_fp32_accuracy": 0.75}),
+    smoke_own_data=OwnDataExample(
+        "sentiment_binary", "three splits", "tsv", {"TEXT_COLUMN": "review", "LABEL_COLUMN": "opinion"}
+    ),
     claims=_claims_08,
     ci_uses=_frozen({"MODEL_DIR": ("01_binary_sentiment", "model")}),
 )

@@ -38,6 +38,7 @@ INBOX_COLUMN = {
     "LABELS_COLUMN": "labels",
     "PREMISE_COLUMN": "premise",
     "HYPOTHESIS_COLUMN": "hypothesis",
+    "DOMAIN_COLUMN": "domain",
 }
 
 
@@ -46,13 +47,15 @@ class OwnDataExample:
     """Files of one task shape written from the support inbox (``inbox_config``).
 
     ``layout``: one of :data:`LAYOUTS`; ``format``: csv, tsv, jsonl, parquet or conll;
-    ``columns``: for each notebook parameter naming a column, the name the files use.
+    ``columns``: for each notebook parameter naming a column, the name the files use;
+    ``parameters``: any other notebook parameter the files need (lesson 02's catch-all class).
     """
 
     inbox_config: str
     layout: str
     format: str
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    parameters: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def _rows(split, renames: Mapping[str, str]) -> list[dict]:
@@ -124,4 +127,4 @@ def write_example(example: OwnDataExample, folder: str | Path) -> dict[str, str]
         path.mkdir(exist_ok=True)
         for split, rows in splits.items():
             _write(rows, path / f"{split}.{suffix}", example.format)
-    return {"DATASET": str(path), **example.columns}
+    return {"DATASET": str(path), **example.columns, **example.parameters}
