@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -199,7 +200,7 @@ def count_tokens(
     texts = list(texts)
     # verbose=False: no "longer than the maximum sequence length" log; counting is the point here
     options = {"truncation": False, "verbose": False, "return_attention_mask": False}
-    pairs = not is_split_into_words and bool(texts) and all(isinstance(t, (tuple, list)) for t in texts)
+    pairs = not is_split_into_words and _is_pairs(texts)
     lengths: list[int] = []
     for start in range(0, len(texts), max(1, int(chunk_size))):
         chunk = texts[start : start + max(1, int(chunk_size))]
@@ -232,7 +233,7 @@ def token_length_stats(
     texts = list(texts)
     if not texts:
         raise ValueError("token_length_stats needs at least one text.")
-    lengths = count_tokens(tokenizer, [tuple(t) for t in texts] if _is_pairs(texts) else texts)
+    lengths = count_tokens(tokenizer, texts)
     limit = _model_limit(tokenizer) or 512
     suggested = int(math.ceil(np.percentile(lengths, percentile) / multiple_of) * multiple_of)
     suggested = max(multiple_of, min(suggested, limit))
@@ -374,15 +375,14 @@ def warn_if_truncated(
     texts: Sequence | None,
     max_length: int,
     *,
-    lengths: Sequence[int] | None = None,
-    is_split_into_words: bool = False,
-    unit: str | None = None,
     where: str = "",
     hint: str = "",
     threshold: float = TRUNCATION_WARN_SHARE,
+    **counting: Any,
 ) -> TruncationReport:
     """:func:`truncation_report`, and a :class:`TruncationWarning` when more than ``threshold``
     of the texts (default :data:`TRUNCATION_WARN_SHARE`, 5%) are cut; returns the report.
+    ``counting`` (``lengths``, ``is_split_into_words``, ``unit``) goes to :func:`truncation_report`.
 
     Nothing is said when no text is cut. The warning names the count, the share, the longest
     length and the options (:meth:`TruncationReport.message`), prefixed by ``where`` (the
@@ -395,9 +395,7 @@ def warn_if_truncated(
     >>> caught[0].category.__name__, str(caught[0].message)[:60]
     ('TruncationWarning', '1 of 2 texts (50.0%) are longer than max_length=5 tokens and')
     """
-    report = truncation_report(
-        tokenizer, texts, max_length, lengths=lengths, is_split_into_words=is_split_into_words, unit=unit
-    )
+    report = truncation_report(tokenizer, texts, max_length, **counting)
     if report.truncated and report.share > threshold:
         warnings.warn(report.message(where, hint), TruncationWarning, stacklevel=_user_stacklevel())
     return report

@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from clflib.data_checks import text_fingerprint
+
 __all__ = [
     "TASK_SHAPES",
     "FORMATS",
@@ -201,21 +203,18 @@ def read_rows(path: str | Path) -> tuple[list[dict], str, list[int]]:
     if kind == "conll":
         rows, lines = _read_conll(path)
         return rows, kind, lines
+    text = _text(path) if kind != "parquet" else ""  # not UTF-8: its own error, with the line
     try:
         if kind in ("csv", "tsv"):
-            table = pd.read_csv(
-                io.StringIO(_text(path)), sep="\t" if kind == "tsv" else ",", dtype=str, keep_default_na=False
-            )
+            sep = "\t" if kind == "tsv" else ","
+            table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
             first_line = 2  # the header is line 1
         elif kind == "jsonl":
-            text = _text(path)
             table = pd.read_json(io.StringIO(text), lines=not text.lstrip().startswith("["), dtype=False)
             first_line = 1
         else:
             table = pd.read_parquet(path)
             first_line = 0  # Parquet rows are numbered from 0
-    except DataFileError:
-        raise
     except Exception as error:  # pandas raises many kinds for a malformed file
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DataFileError(f"{path}: not a readable {kind} file ({message}).") from None
@@ -240,6 +239,36 @@ def _as_list(value: Any, kind: str) -> list | None:
     return None
 
 
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip()
+
+
+def _cell(value: Any, role: str, column: str, where: str, kind: str) -> Any:
+    """One cell, checked and shaped for its role: a text, a class name, or a list of them."""
+    if role == "text":
+        if _is_blank(value):
+            raise DataFileError(f"{where}: the {column!r} cell is empty. Fill it in or drop the row.")
+        return str(value)
+    if role == "class":
+        if _is_blank(value):
+            raise DataFileError(f"{where}: no label in {column!r}. Label the row or drop it.")
+        return str(int(value)) if isinstance(value, (bool, np.bool_)) else str(value).strip()
+    items = _as_list(value, kind)  # classes, tokens, tags
+    if items is None:
+        spelled = f"'a{LABEL_SEPARATOR}b'" if kind in ("csv", "tsv") else "a list"
+        raise DataFileError(f"{where}: {column!r} holds {value!r:.60}, not {spelled} of {role}.")
+    items = [str(item).strip() for item in items]
+    if role in ("tokens", "tags") and not items:
+        raise DataFileError(f"{where}: an empty sentence (no {role}). Drop the row.")
+    bad = next((tag for tag in items if not _TAG.match(tag)), None) if role == "tags" else None
+    if bad is not None:
+        raise DataFileError(
+            f"{where}: tag {bad!r} is not BIO (O, B-TYPE or I-TYPE). Convert the tags to BIO first "
+            "(an IO tag 'PER' becomes 'B-PER' on an entity's first word, 'I-PER' on the next ones)."
+        )
+    return items
+
+
 def _shape_rows(
     path: Path, rows: list[dict], kind: str, lines: list[int], roles: Mapping[str, str], columns: Mapping[str, str],
     parameters: Mapping[str, str],
@@ -258,62 +287,29 @@ def _shape_rows(
                 f"{path}: no column {columns[name]!r} (for {name}). Its columns are {present}; "
                 f"set {hint} to the one that holds the {name}."
             )
+    tokens = [n for n, r in roles.items() if r == "tokens"]
+    tags = [n for n, r in roles.items() if r == "tags"]
     shaped = []
     for row, line in zip(rows, lines):
-        out = {}
-        for name, role in roles.items():
-            value, where = row[columns[name]], _where(path, kind, line)
-            if role == "text":
-                if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
-                    raise DataFileError(
-                        f"{where}: the {columns[name]!r} cell is empty. Fill it in or drop the row."
-                    )
-                value = str(value)
-            elif role == "class":
-                if (
-                    value is None
-                    or (isinstance(value, float) and np.isnan(value))
-                    or str(value).strip() == ""
-                ):
-                    raise DataFileError(f"{where}: no label in {columns[name]!r}. Label the row or drop it.")
-                value = str(int(value)) if isinstance(value, (bool, np.bool_)) else str(value).strip()
-            elif role in ("classes", "tokens", "tags"):
-                items = _as_list(value, kind)
-                if items is None:
-                    spelled = f"'a{LABEL_SEPARATOR}b'" if kind in ("csv", "tsv") else "a list"
-                    raise DataFileError(
-                        f"{where}: {columns[name]!r} holds {value!r:.60}, not {spelled} of {role}."
-                    )
-                items = [str(item).strip() for item in items]
-                if role in ("tokens", "tags") and not items:
-                    raise DataFileError(f"{where}: an empty sentence (no {role}). Drop the row.")
-                if role == "tags":
-                    bad = next((tag for tag in items if not _TAG.match(tag)), None)
-                    if bad is not None:
-                        raise DataFileError(
-                            f"{where}: tag {bad!r} is not BIO (O, B-TYPE or I-TYPE). Convert the tags "
-                            "to BIO first (an IO tag 'PER' becomes 'B-PER' on an entity's first word, "
-                            "'I-PER' on the next ones)."
-                        )
-                value = items
-            out[name] = value
-        tokens = [n for n, r in roles.items() if r == "tokens"]
-        tags = [n for n, r in roles.items() if r == "tags"]
+        where = _where(path, kind, line)
+        out = {
+            name: _cell(row[columns[name]], role, columns[name], where, kind) for name, role in roles.items()
+        }
         if tokens and tags and len(out[tokens[0]]) != len(out[tags[0]]):
             raise DataFileError(
-                f"{_where(path, kind, line)}: {len(out[tokens[0]])} tokens but {len(out[tags[0]])} tags; "
+                f"{where}: {len(out[tokens[0]])} tokens but {len(out[tags[0]])} tags; "
                 "every token needs one tag."
             )
         shaped.append(out)
     return shaped
 
 
-def _class_names(values: Sequence[str]) -> list[str]:
+def _class_names(values: Sequence[str], role: str) -> list[str]:
     """Class names in a stable order: numbers by value, snli's three labels in snli's order,
     other names alphabetically; BIO tags with O first, then B- and I- of each entity type
     (both, even when the files never use one of them).
 
-    >>> _class_names(["B-PER", "O", "B-LOC", "I-LOC"])
+    >>> _class_names(["B-PER", "O", "B-LOC", "I-LOC"], "tags")
     ['O', 'B-LOC', 'I-LOC', 'B-PER', 'I-PER']
     """
     found = sorted(set(values))
@@ -321,7 +317,7 @@ def _class_names(values: Sequence[str]) -> list[str]:
         return sorted(found, key=int)
     if set(found) == set(NLI_ORDER):
         return list(NLI_ORDER)
-    if all(_TAG.match(v) for v in found):  # every type gets both its B- and I- tag
+    if role == "tags":  # every type gets both its B- and I- tag
         types = {tag[2:] for tag in found if tag != "O"}
         return ["O"] + [f"{edge}-{kind}" for kind in sorted(types) for edge in "BI"]
     return found
@@ -380,8 +376,6 @@ def _check_labels(splits: dict[str, _Split], roles: Mapping[str, str], columns: 
 
 
 def _fingerprint(row: dict, roles: Mapping[str, str]) -> str:
-    from clflib.data_checks import text_fingerprint
-
     parts = [
         " ".join(row[n]) if roles[n] == "tokens" else row[n]
         for n, r in roles.items()
@@ -580,7 +574,7 @@ def _finish(
                 for row in part.rows
                 for v in (row[column] if role != "class" else [row[column]])
             ]
-            names[column] = list((known or {}).get(column) or _class_names(values))
+            names[column] = list((known or {}).get(column) or _class_names(values, role))
     features = _features(roles, names)
     index = {column: {label: i for i, label in enumerate(found)} for column, found in names.items()}
 

@@ -124,6 +124,12 @@ class Lesson:
         return failed
 
 
+# lessons 01 and 08 read the same files in their smoke runs (08 serves 01's model)
+_BINARY_TSV = OwnDataExample(
+    "sentiment_binary", "three splits", "tsv", {"TEXT_COLUMN": "review", "LABEL_COLUMN": "opinion"}
+)
+
+
 # --- 01 --------------------------------------------------------------------------------------
 
 
@@ -168,9 +174,7 @@ LESSON_01 = Lesson(
     ci_budget=_frozen({"MAX_TRAIN_SAMPLES": 1200, "NUM_EPOCHS": 2, "TIMING_SAMPLES": 64}),
     floors=_frozen({"test_accuracy": 0.75, "test_f1": 0.74}),
     smoke_floors=_frozen({"test_accuracy": 0.75}),
-    smoke_own_data=OwnDataExample(
-        "sentiment_binary", "three splits", "tsv", {"TEXT_COLUMN": "review", "LABEL_COLUMN": "opinion"}
-    ),
+    smoke_own_data=_BINARY_TSV,
     claims=_claims_01,
 )
 
@@ -800,9 +804,7 @@ LESSON_08 = Lesson(
     # lesson 01's smoke model (accuracy 0.923): a constant classifier (0.662) must fail here.
     # Run alone, the lesson trains its own: lesson 01's smoke settings, so that one learns too
     smoke_floors=_frozen({"predictor_fp32_accuracy": 0.75}),
-    smoke_own_data=OwnDataExample(
-        "sentiment_binary", "three splits", "tsv", {"TEXT_COLUMN": "review", "LABEL_COLUMN": "opinion"}
-    ),
+    smoke_own_data=_BINARY_TSV,
     claims=_claims_08,
     ci_uses=_frozen({"MODEL_DIR": ("01_binary_sentiment", "model")}),
 )
