@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from clflib.embeddings import embed
+
 __all__ = [
     "fit_logistic_regression",
     "fit_logistic_regressions",
@@ -113,8 +115,6 @@ class EmbeddingClassifier:
     embed_options: dict = field(default_factory=dict)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        from clflib.embeddings import embed
-
         return embed(list(texts), self.model_name, max_length=self.max_length, **self.embed_options)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from clflib.cost import cost_per_million
+
 __all__ = [
     "LABEL_REGIMES",
     "MethodRun",
@@ -81,7 +83,6 @@ def ms_per_1k(predict: Callable[[list[str]], Sequence], texts: Sequence[str], wa
 def approach_table(runs: Sequence[MethodRun], *, cores: int, price_per_core_hour: float) -> pd.DataFrame:
     """One row per method: seeds averaged (``*_sd`` is 0 for a single seed), in regime order, with
     ``cost_per_million`` in dollars (:func:`clflib.cost.cost_per_million`)."""
-    from clflib.cost import cost_per_million
 
     if not runs:
         raise ValueError("approach_table needs at least one MethodRun.")

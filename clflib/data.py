@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from clflib import data_files
+from clflib.environment import offline_mode_is_set
 from clflib.sampling import stratified_indices  # re-exported: lessons call data.stratified_indices
 
 __all__ = [
@@ -299,7 +301,6 @@ def load_dataset(
         tried.append(f"no Parquet files in {folder}")
     else:
         tried.append(f"{DATA_DIR_VARIABLE} is unset or not a folder, and there is no {SHARED_DATA_BESIDE}")
-    from clflib.environment import offline_mode_is_set
 
     if offline_mode_is_set():
         tried.append("the Hugging Face Hub is unreachable (offline mode)")
@@ -321,8 +322,6 @@ def load_dataset(
 
 def _load_own(name, config, task, columns, seed, parameters):
     """A file, folder or Hub id (see :func:`load_dataset`), as :class:`clflib.data_files.LoadedFiles`."""
-    from clflib import data_files
-    from clflib.environment import offline_mode_is_set
 
     if data_files.looks_like_a_path(name):
         return data_files.load_files(name, task, columns, seed=seed, parameters=parameters)

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from clflib.data_checks import text_fingerprint
+from clflib.sampling import stratified_indices
 
 __all__ = [
     "TASK_SHAPES",
@@ -410,7 +411,6 @@ def _draw_held_out(
     """Draw each missing split (``HELD_OUT_SHARE`` of the training rows) from ``train``,
     stratified when each row has one class; a drawn row whose text is also among the rows that
     stay in training goes back to training."""
-    from clflib.sampling import stratified_indices
 
     classes = [n for n, r in roles.items() if r == "class"]
     labels = [row[classes[-1]] for row in train.rows] if classes else None

@@ -19,6 +19,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from clflib.data_checks import count_tokens, warn_if_truncated
+from clflib.inference import check_texts, in_length_order
+from clflib.models import load_encoder, load_tokenizer
+
 __all__ = ["mean_pool", "embed"]
 
 
@@ -56,10 +60,6 @@ def embed(
     many (once per call).
     """
     import torch
-
-    from clflib.data_checks import count_tokens, warn_if_truncated
-    from clflib.inference import check_texts, in_length_order
-    from clflib.models import load_encoder, load_tokenizer
 
     texts = check_texts(texts)
     tokenizer = tokenizer if tokenizer is not None else load_tokenizer(model_name)

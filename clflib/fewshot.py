@@ -24,6 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clflib.data_checks import warn_if_truncated
+from clflib.environment import seed_everything
+from clflib.models import load_tokenizer, resolve_model_name
+from clflib.training import fine_tune, tokenize_dataset
+
 __all__ = [
     "sample_per_class",
     "contrastive_pair_counts",
@@ -170,10 +175,6 @@ def train_setfit(
     """
     from setfit import SetFitModel, Trainer
 
-    from clflib.data_checks import warn_if_truncated
-    from clflib.environment import seed_everything
-    from clflib.models import resolve_model_name
-
     _setfit_loss(loss)  # a clear error for an unknown loss, before any check below
     for name, value in (
         ("num_epochs", num_epochs),
@@ -312,9 +313,6 @@ def fine_tune_few_shot(
     >>> model, tokenizer = fine_tune_few_shot(sample, names, profile, "runs/ft")  # doctest: +SKIP
     """
     from dataclasses import replace
-
-    from clflib.models import load_tokenizer
-    from clflib.training import fine_tune, tokenize_dataset
 
     if num_epochs is not None:
         profile = replace(profile, num_epochs=num_epochs)

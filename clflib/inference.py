@@ -17,6 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from clflib.data_checks import warn_if_truncated
+from clflib.models import load_saved
+from clflib.thresholds import apply_thresholds
+
 __all__ = [
     "text_problem",
     "check_texts",
@@ -177,8 +181,6 @@ def predict_proba(
     """
     import torch
 
-    from clflib.data_checks import warn_if_truncated
-
     texts = check_texts(texts)
     if text_pairs is not None:
         text_pairs = check_texts(text_pairs)
@@ -211,31 +213,20 @@ def predict_proba(
 
 
 def load_classifier(directory: str | Path):
-    """A saved classifier folder as ``(model, tokenizer, thresholds)``.
+    """A saved classifier folder as ``(model, tokenizer, thresholds)``, through
+    :func:`clflib.models.load_saved` (which checks the folder and reads the thresholds).
 
-    ``thresholds`` is what :func:`clflib.thresholds.load_thresholds` read from the folder's
-    ``thresholds.json`` (None for a single-label model). A multi-label model saved without
-    thresholds raises, rather than silently predicting at 0.5.
+    ``thresholds`` is the folder's ``thresholds.json`` (None for a single-label model saved
+    without one). A multi-label model saved without thresholds raises, rather than silently
+    predicting at 0.5; a token classifier is for :class:`clflib.serving.predictor.Predictor`.
     """
-    from clflib import models, thresholds
-
-    directory = Path(directory)
-    if not models.is_model_folder(directory):
-        raise FileNotFoundError(
-            f"{directory} holds no saved model (no config.json); save one "
-            f"with trainer.save_model(folder), or model.save_pretrained(folder) and tokenizer.save_pretrained(folder)."
+    saved = load_saved(directory)
+    if saved.task == "token_classification":
+        raise ValueError(
+            f"{directory} holds a token classifier (lesson 04): load it with "
+            "clflib.serving.predictor.Predictor.from_folder, which joins its tags into spans."
         )
-    model = models.load_sequence_classifier(str(directory))
-    tokenizer = models.load_tokenizer(str(directory))
-    names = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    saved = thresholds.load_thresholds(directory, names)
-    if saved is None and model.config.problem_type == "multi_label_classification":
-        raise FileNotFoundError(
-            f"{directory} holds a multi-label model but no {thresholds.THRESHOLDS_FILE}: tune "
-            f"thresholds on validation data and save them with clflib.thresholds.save_thresholds, "
-            f"so the model does not ship with 0.5 by accident."
-        )
-    return model, tokenizer, saved
+    return saved.model, saved.tokenizer, saved.thresholds
 
 
 def predict_label_sets(model, tokenizer, texts: Sequence[str], saved_thresholds, **kwargs) -> list[list[str]]:
@@ -244,7 +235,6 @@ def predict_label_sets(model, tokenizer, texts: Sequence[str], saved_thresholds,
     ``saved_thresholds`` comes from :func:`load_classifier`; its fallback decides what a text
     with no label passing gets (nothing, the label closest to passing, or a fixed label).
     """
-    from clflib.thresholds import apply_thresholds
 
     if saved_thresholds is None:
         raise ValueError("predict_label_sets needs thresholds; see clflib.thresholds.")

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clflib.baselines import fit_logistic_regressions
+
 __all__ = [
     "NoisyLabels",
     "flip_random",
@@ -158,8 +160,6 @@ def out_of_fold_probabilities(
     training part gets probability 0 in that fold.
     """
     from sklearn.model_selection import StratifiedKFold
-
-    from clflib.baselines import fit_logistic_regressions
 
     features, labels = np.asarray(features), np.asarray(labels)
     counts = np.bincount(labels, minlength=num_classes)

@@ -19,7 +19,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from clflib.environment import offline_mode_is_set
+from clflib.thresholds import THRESHOLDS_FILE, SavedThresholds, load_thresholds
 
 DEFAULT_MODEL = "minilm"
 
@@ -48,6 +53,11 @@ __all__ = [
     "load_token_classifier",
     "load_encoder",
     "is_model_folder",
+    "check_model_folder",
+    "TASKS",
+    "detect_task",
+    "SavedModel",
+    "load_saved",
 ]
 
 
@@ -76,8 +86,6 @@ def _load_errors() -> tuple[type[Exception], ...]:
 
 
 def _explain_load_failure(name: str, error: Exception) -> OSError:
-    from clflib.environment import offline_mode_is_set
-
     folder = Path(resolve_model_name(name))
     if is_model_folder(folder):  # a local model: a file in it is broken, not the Hub
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -220,3 +228,100 @@ def load_encoder(name: str = DEFAULT_MODEL):
 def is_model_folder(path: str | Path) -> bool:
     """True when ``path`` is a folder with a saved config (a model saved by save_pretrained)."""
     return (Path(path) / "config.json").is_file()
+
+
+def check_model_folder(folder: str | Path, what: str = "") -> Path:
+    """``folder`` as a Path when it holds a saved model (a ``config.json``), else a clear error.
+
+    ``what`` names the folder in the message (the predict command says "MODEL_DIR").
+
+    >>> check_model_folder("no/such/folder")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no/such/folder holds no saved model (no config.json); save one with trainer.save_model(folder), or model.save_pretrained(folder) and tokenizer.save_pretrained(folder).
+    """
+    folder = Path(folder)
+    if not is_model_folder(folder):
+        raise FileNotFoundError(
+            f"{what + ' ' if what else ''}{folder} holds no saved model (no config.json); save one with "
+            "trainer.save_model(folder), or model.save_pretrained(folder) and tokenizer.save_pretrained(folder)."
+        )
+    return folder
+
+
+TASKS = ("single_label", "multi_label", "token_classification")
+
+
+def detect_task(model_or_config) -> str:
+    """``"token_classification"``, ``"multi_label"`` or ``"single_label"``, from a model or config.
+
+    >>> from transformers import BertConfig
+    >>> detect_task(BertConfig(problem_type="multi_label_classification"))
+    'multi_label'
+    """
+    config = getattr(model_or_config, "config", model_or_config)
+    names = list(getattr(config, "architectures", None) or [])
+    if hasattr(model_or_config, "config"):
+        names.append(type(model_or_config).__name__)
+    if any(name.endswith("ForTokenClassification") for name in names):
+        return "token_classification"
+    if getattr(config, "problem_type", None) == "multi_label_classification":
+        return "multi_label"
+    return "single_label"
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """A saved model folder, loaded: what :func:`load_saved` returns.
+
+    ``task`` is one of :data:`TASKS`; ``thresholds`` is the folder's ``thresholds.json`` as read
+    by :func:`clflib.thresholds.load_thresholds` (always there for a multi-label model, None for a
+    token classifier, and for a single-label model unless one was saved).
+    """
+
+    folder: Path
+    model: Any
+    tokenizer: Any
+    task: str
+    thresholds: SavedThresholds | None
+
+
+def load_saved(folder: str | Path) -> SavedModel:
+    """Load a folder saved by ``trainer.save_model``: the one place that checks a saved folder.
+
+    It checks the folder holds a model, reads its config to tell the task (a token classifier,
+    a multi-label or a single-label classifier), loads the model with the right head and its
+    tokenizer, and reads the thresholds saved beside them. A multi-label model without
+    thresholds raises rather than silently predicting at 0.5; a broken file is named.
+    The Predictor (:meth:`clflib.serving.predictor.Predictor.from_folder`),
+    :func:`clflib.inference.load_classifier` and the predict command all load through here.
+
+    >>> load_saved("no/such/folder")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no/such/folder holds no saved model (no config.json); ...
+    """
+    from transformers import AutoConfig
+
+    folder = check_model_folder(folder)
+    try:
+        config = AutoConfig.from_pretrained(folder)
+    except _load_errors() as error:
+        raise _explain_load_failure(str(folder), error) from None
+    task = detect_task(config)
+    if task == "token_classification":
+        model = load_token_classifier(str(folder))
+    else:
+        model = load_sequence_classifier(str(folder))
+    tokenizer = load_tokenizer(str(folder))
+    thresholds = None
+    if task != "token_classification":
+        names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        thresholds = load_thresholds(folder, names)
+    if thresholds is None and task == "multi_label":
+        raise FileNotFoundError(
+            f"{folder} holds a multi-label model but no {THRESHOLDS_FILE}: tune "
+            f"thresholds on validation data and save them with clflib.thresholds.save_thresholds, "
+            f"so the model does not ship with 0.5 by accident."
+        )
+    return SavedModel(folder, model, tokenizer, task, thresholds)

@@ -16,6 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from clflib.data_checks import count_tokens, warn_if_truncated
+from clflib.embeddings import mean_pool
+from clflib.inference import in_length_order
+from clflib.models import load_encoder
+
 __all__ = [
     "NOT_LABELLED",
     "two_head_loss",
@@ -57,8 +62,6 @@ def two_head_loss(logits_a, logits_b, labels_a, labels_b, weight_a: float = 0.5)
 def _build_module():
     import torch
 
-    from clflib.embeddings import mean_pool
-
     class TwoHeadClassifier(torch.nn.Module):
         """A pretrained encoder, mean pooling, and one linear head per task."""
 
@@ -83,7 +86,6 @@ def TwoHeadClassifier(model_name: str, num_labels_a: int, num_labels_b: int, dro
 
     ``model(input_ids, attention_mask)`` returns ``(logits_a, logits_b)``.
     """
-    from clflib.models import load_encoder
 
     return _build_module()(load_encoder(model_name), num_labels_a, num_labels_b, dropout)
 
@@ -152,8 +154,6 @@ def train_two_heads(
     import numpy as np
     import torch
 
-    from clflib.data_checks import count_tokens, warn_if_truncated
-
     texts, labels_a, labels_b = list(texts), list(labels_a), list(labels_b)  # by position, never by index
     if not len(texts) == len(labels_a) == len(labels_b):
         raise ValueError(
@@ -197,9 +197,6 @@ def predict_two_heads(
     when more than 5% are, once per call)."""
     import numpy as np
     import torch
-
-    from clflib.data_checks import warn_if_truncated
-    from clflib.inference import in_length_order
 
     texts = list(texts)
     if not texts:

@@ -33,6 +33,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from clflib.data_checks import warn_if_truncated
+
 __all__ = [
     "IGNORE_INDEX",
     "ALIGNMENT_STRATEGIES",
@@ -155,8 +157,6 @@ def tokenize_and_align(
 
 
 def _warn_if_words_truncated(tokenizer, sentences, max_length: int, where: str) -> None:
-    from clflib.data_checks import warn_if_truncated
-
     warn_if_truncated(
         tokenizer,
         list(sentences),

@@ -32,7 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
+from clflib import data, metrics, models, profiles, training
 from clflib.data import NLI_LABELS, PROJECT_DATA, read_jsonl
+from clflib.models import is_model_folder
 
 __all__ = [
     "NLI_LABELS",
@@ -168,7 +170,6 @@ def train_nli_model(recipe: NliRecipe, output_dir: str | Path, device=None) -> P
     [SEP]``), a new 3-way head with its own learning rate, the checkpoint with the best
     validation accuracy kept. Returns the folder.
     """
-    from clflib import data, metrics, models, profiles, training
 
     output_dir = Path(output_dir)
     splits = data.load_dataset(recipe.dataset, None if recipe.dataset == "snli" else "nli")
@@ -235,7 +236,6 @@ def course_nli_model(
     >>> course_nli_model(hub_model="cross-encoder/nli-deberta-v3-small")
     'cross-encoder/nli-deberta-v3-small'
     """
-    from clflib.models import is_model_folder
 
     if hub_model:
         return hub_model

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from clflib.data_checks import warn_if_truncated
 from clflib.inference import length_sorted_batches
 
 __all__ = ["STRATEGIES", "batch_shapes", "padding_cost"]
@@ -68,8 +69,6 @@ def padding_cost(
     """
     import torch
     from tqdm.auto import tqdm
-
-    from clflib.data_checks import warn_if_truncated
 
     texts, labels = list(texts), np.asarray(labels)
     warn_if_truncated(tokenizer, texts, max_length, where="padding_cost")

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from clflib.thresholds import threshold_curve
+
 __all__ = [
     "plot_confusion_matrix",
     "plot_length_histogram",
@@ -207,8 +209,6 @@ def plot_pr_curves(
     value): each is drawn as a marker at the precision and recall it gives on this data.
     """
     from sklearn.metrics import precision_recall_curve
-
-    from clflib.thresholds import threshold_curve
 
     targets, scores = np.asarray(targets), np.asarray(scores, dtype=float)
     columns = min(3, len(labels))

@@ -19,6 +19,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from clflib.models import load_tokenizer
+
 __all__ = [
     "UNKNOWN",
     "DEFAULT_INSTRUCT_MODEL",
@@ -184,8 +186,6 @@ def tiny_random_causal_lm(seed: int = 0):
     """
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
-
-    from clflib.models import load_tokenizer
 
     tokenizer = load_tokenizer("minilm")
     torch.manual_seed(seed)

@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from clflib import plots
+from clflib.thresholds import threshold_curve
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -53,8 +56,6 @@ def explore_label(
     move of the slider flips.
     """
     import pandas as pd
-
-    from clflib.thresholds import threshold_curve
 
     truth = np.asarray(targets)[:, label].astype(bool)
     score = np.asarray(scores, dtype=float)[:, label]
@@ -88,9 +89,6 @@ def threshold_explorer(
     ipywidgets is not installed; the static curve of the first label is always drawn.
     """
     from IPython.display import display
-
-    from clflib import plots
-    from clflib.thresholds import threshold_curve
 
     targets, scores = np.asarray(targets), np.asarray(scores, dtype=float)
     thresholds = np.broadcast_to(np.asarray(thresholds, dtype=float), (targets.shape[1],))

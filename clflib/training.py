@@ -20,6 +20,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from clflib.data_checks import warn_if_truncated
+from clflib.environment import seed_everything
+from clflib.metrics import check_label_ids
+from clflib.models import load_sequence_classifier, load_token_classifier
 from clflib.profiles import Profile, resolve_precision
 
 __all__ = [
@@ -78,7 +82,6 @@ def tokenize_dataset(
 
 def _warn_if_split_truncated(split, name, tokenizer, text_columns: tuple[str, ...], max_length: int) -> None:
     """One :func:`clflib.data_checks.warn_if_truncated` for a whole split (not one per map batch)."""
-    from clflib.data_checks import warn_if_truncated
 
     columns = [list(split[c]) for c in text_columns]
     texts = list(zip(*columns)) if len(columns) == 2 else columns[0]
@@ -268,7 +271,6 @@ def check_dataset_labels(dataset, model, name: str = "dataset") -> None:
     ``[0, num_labels)``. Token classification: the same, -100 (not scored) allowed. Multi-label
     models and datasets without a label column are not checked here.
     """
-    from clflib.metrics import check_label_ids
 
     if dataset is None:
         return
@@ -407,8 +409,6 @@ def fine_tune(
     >>> trainer = fine_tune("minilm", ["neg", "pos"], tokenizer, encoded["train"],
     ...                     encoded["validation"], profile, "runs/sentiment")  # doctest: +SKIP
     """
-    from clflib.environment import seed_everything
-    from clflib.models import load_sequence_classifier, load_token_classifier
 
     if task not in ("sequence_classification", "token_classification"):
         raise ValueError(f"task must be 'sequence_classification' or 'token_classification', got {task!r}.")

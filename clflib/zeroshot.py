@@ -27,6 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from clflib.data_checks import count_tokens, warn_if_truncated
+from clflib.embeddings import embed
+from clflib.inference import check_texts, in_length_order
+from clflib.models import load_encoder, load_tokenizer
+
 __all__ = [
     "DEFAULT_TEMPLATE",
     "nli_forward_passes",
@@ -135,9 +140,6 @@ class NliZeroShot:
         """The model's logits for every (text, hypothesis) pair: shape (texts, labels, NLI classes)."""
         import torch
 
-        from clflib.data_checks import count_tokens, warn_if_truncated
-        from clflib.inference import check_texts, in_length_order
-
         texts = check_texts(texts)
         claims = hypotheses(labels, self.template)
         pairs = [(t, h) for t in texts for h in claims]
@@ -224,8 +226,6 @@ class EmbeddingZeroShot:
     reuse_vectors: bool = False
 
     def __post_init__(self) -> None:
-        from clflib.models import load_encoder, load_tokenizer
-
         if self.temperature <= 0:
             raise ValueError(f"temperature must be positive, got {self.temperature}.")
         self._tokenizer = load_tokenizer(self.model_name)
@@ -242,8 +242,6 @@ class EmbeddingZeroShot:
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of ``texts``; with ``reuse_vectors``, only texts not seen before are
         embedded (in one batch run, checked as :func:`clflib.embeddings.embed` checks them)."""
-        from clflib.embeddings import embed
-        from clflib.inference import check_texts
 
         settings = {
             "model": self._model,

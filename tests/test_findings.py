@@ -1,10 +1,10 @@
-"""The lessons' verdict sentences on ordinary and degenerate numbers (clflib.course.findings)."""
+"""The lessons' verdict sentences on ordinary and degenerate numbers (clflib.course.lessons: each lesson's file)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from clflib.course import findings
+from clflib.course.lessons import lesson_01, lesson_02, lesson_03, lesson_08, lesson_09, lesson_10, verdicts
 
 
 def text(lines):
@@ -22,7 +22,7 @@ def log(f1, accuracy=None):
 
 def test_training_findings_name_the_best_epoch_and_the_reload():
     said = text(
-        findings.training_findings(
+        lesson_01.training_findings(
             log([0.2, 0.8, 0.7]), train_seconds=30, steps=90, planned_epochs=3, patience=2
         )
     )
@@ -34,7 +34,7 @@ def test_training_findings_name_the_best_epoch_and_the_reload():
 
 def test_training_findings_when_the_last_epoch_is_best_and_training_stopped_early():
     said = text(
-        findings.training_findings(log([0.7, 0.8]), train_seconds=30, steps=60, planned_epochs=4, patience=1)
+        lesson_01.training_findings(log([0.7, 0.8]), train_seconds=30, steps=60, planned_epochs=4, patience=1)
     )
     assert "the best checkpoint is also the last one" in said
     assert "ended training early" in said
@@ -43,7 +43,7 @@ def test_training_findings_when_the_last_epoch_is_best_and_training_stopped_earl
 
 def test_a_model_that_learned_nothing_is_not_described_as_a_peak():
     said = text(
-        findings.training_findings(log([0.0, 0.0]), train_seconds=5, steps=10, planned_epochs=2, patience=2)
+        lesson_01.training_findings(log([0.0, 0.0]), train_seconds=5, steps=10, planned_epochs=2, patience=2)
     )
     assert "never rose above 0" in said and "learned nothing" in said
     assert "peaked" not in said and "checkpoint back" not in said
@@ -51,7 +51,7 @@ def test_a_model_that_learned_nothing_is_not_described_as_a_peak():
 
 def test_training_findings_without_any_evaluation():
     said = text(
-        findings.training_findings(
+        lesson_01.training_findings(
             pd.DataFrame(columns=["epoch", "eval_f1"]),
             train_seconds=5,
             steps=10,
@@ -80,7 +80,7 @@ def test_imbalance_findings_name_the_best_option_and_the_trade_off():
     table = options_table(cross_entropy=0.70, focal=0.66, oversampling=0.75)
     table.loc["oversampling", "traffic_accuracy"] = 0.85
     said = text(
-        findings.imbalance_findings(
+        lesson_02.imbalance_findings(
             table, options=list(table.index), majority=MAJORITY, still_improving={}, focal_gamma=2.0
         )
     )
@@ -93,7 +93,7 @@ def test_imbalance_findings_name_the_best_option_and_the_trade_off():
 def test_when_cross_entropy_wins_no_sentence_compares_it_with_itself():
     table = options_table(cross_entropy=0.70, focal=0.695)
     said = text(
-        findings.imbalance_findings(
+        lesson_02.imbalance_findings(
             table,
             options=["cross_entropy", "focal"],
             majority=MAJORITY,
@@ -109,7 +109,7 @@ def test_when_cross_entropy_wins_no_sentence_compares_it_with_itself():
 def test_a_single_option_is_reported_without_comparisons():
     table = options_table(cross_entropy=0.5)
     said = text(
-        findings.imbalance_findings(table, options=["cross_entropy"], majority=MAJORITY, still_improving={})
+        lesson_02.imbalance_findings(table, options=["cross_entropy"], majority=MAJORITY, still_improving={})
     )
     assert "no other option was trained" in said
     assert "runner-up" not in said and "Focal" not in said and "From cross-entropy" not in said
@@ -119,14 +119,14 @@ def test_the_accuracy_misleads_sentence_needs_a_gap():
     table = options_table(cross_entropy=0.9)
     table.loc["cross_entropy", "rare_class_f1"] = 0.88
     said = text(
-        findings.imbalance_findings(table, options=["cross_entropy"], majority=MAJORITY, still_improving={})
+        lesson_02.imbalance_findings(table, options=["cross_entropy"], majority=MAJORITY, still_improving={})
     )
     assert "accuracy misleads" not in said
 
 
 def test_imbalance_findings_need_the_reference_option():
     with pytest.raises(ValueError, match="cross_entropy"):
-        findings.imbalance_findings(
+        lesson_02.imbalance_findings(
             options_table(focal=0.5), options=["focal"], majority=MAJORITY, still_improving={}
         )
 
@@ -155,7 +155,7 @@ def comparison(per_label_macro=0.45, losses=("bce",), focal_shift=0.0):
 
 def test_threshold_findings_when_tuning_helped():
     said = text(
-        findings.threshold_findings(
+        lesson_03.threshold_findings(
             comparison(),
             best_loss="bce",
             global_threshold=0.3,
@@ -172,7 +172,7 @@ def test_threshold_findings_when_tuning_helped():
 
 def test_threshold_findings_when_no_label_was_tuned_and_tuning_hurt():
     said = text(
-        findings.threshold_findings(
+        lesson_03.threshold_findings(
             comparison(per_label_macro=0.35),
             best_loss="bce",
             global_threshold=0.3,
@@ -189,7 +189,7 @@ def test_threshold_findings_when_no_label_was_tuned_and_tuning_hurt():
 
 def test_threshold_findings_compare_focal_with_bce_after_tuning():
     said = text(
-        findings.threshold_findings(
+        lesson_03.threshold_findings(
             comparison(losses=("bce", "focal_bce"), focal_shift=0.05),
             best_loss="focal_bce",
             global_threshold=0.3,
@@ -220,7 +220,7 @@ def per_label_table(thresholds, f1, f1_half, predicted=(5, 5, 5)):
 def test_per_label_findings_with_constant_thresholds_print_no_correlation():
     table = per_label_table([0.3, 0.3, 0.3], [0.5, 0.5, 0.5], [0.4, 0.5, 0.6])
     with np.errstate(all="raise"):
-        lines, warnings = findings.per_label_threshold_findings(
+        lines, warnings = lesson_03.per_label_threshold_findings(
             table, pd.Series([10, 20, 30], index=table.index)
         )
     said = text(lines)
@@ -234,7 +234,9 @@ def test_per_label_findings_with_constant_thresholds_print_no_correlation():
 
 def test_per_label_findings_rank_thresholds_and_warn_of_flooded_labels():
     table = per_label_table([0.1, 0.3, 0.5], [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], predicted=(40, 5, 5))
-    lines, warnings = findings.per_label_threshold_findings(table, pd.Series([10, 20, 30], index=table.index))
+    lines, warnings = lesson_03.per_label_threshold_findings(
+        table, pd.Series([10, 20, 30], index=table.index)
+    )
     said = text(lines)
     assert "raise test F1 for 0 labels and lower it for 0." in said
     assert "rank correlation" in said and "+1.00" in said
@@ -246,7 +248,7 @@ def test_per_label_findings_rank_thresholds_and_warn_of_flooded_labels():
 
 def test_calibration_findings_for_an_over_confident_model():
     said = text(
-        findings.calibration_findings(
+        lesson_08.calibration_findings(
             temperature=1.6,
             ece_before=0.08,
             ece_after=0.02,
@@ -261,7 +263,7 @@ def test_calibration_findings_for_an_over_confident_model():
 
 def test_calibration_findings_for_a_small_test_split_and_a_constant_model():
     said = text(
-        findings.calibration_findings(
+        lesson_08.calibration_findings(
             temperature=1.0, ece_before=0.05, ece_after=0.052, accuracy=0.6, test_size=40, majority_share=0.6
         )
     )
@@ -271,8 +273,8 @@ def test_calibration_findings_for_a_small_test_split_and_a_constant_model():
 
 
 def test_change_verdict_thresholds():
-    assert [findings.change_verdict(d) for d in (1.6, -1.6)] == ["helped", "hurt"]
-    assert "noise" in findings.change_verdict(1.4)
+    assert [verdicts.change_verdict(d) for d in (1.6, -1.6)] == ["helped", "hurt"]
+    assert "noise" in verdicts.change_verdict(1.4)
 
 
 # --- lesson 01: the frozen baseline; lesson 02: rare intents ------------------------------
@@ -280,19 +282,19 @@ def test_change_verdict_thresholds():
 
 def test_frozen_baseline_findings_in_each_direction():
     won = text(
-        findings.frozen_baseline_findings(
+        lesson_01.frozen_baseline_findings(
             {"accuracy": 0.85}, {"accuracy": 0.78}, fine_tune_seconds=300, frozen_seconds=20
         )
     )
     assert "beats the frozen baseline by **7.0 points**" in won and "15x the training time" in won
     lost = text(
-        findings.frozen_baseline_findings(
+        lesson_01.frozen_baseline_findings(
             {"accuracy": 0.60}, {"accuracy": 0.75}, fine_tune_seconds=30, frozen_seconds=20
         )
     )
     assert "the frozen baseline wins by 15.0 points" in lost and "1.5x" in lost
     tie = text(
-        findings.frozen_baseline_findings(
+        lesson_01.frozen_baseline_findings(
             {"accuracy": 0.80}, {"accuracy": 0.795}, fine_tune_seconds=30, frozen_seconds=40
         )
     )
@@ -303,7 +305,7 @@ def test_rare_class_findings_name_losses_and_zeros():
     rare = pd.DataFrame(
         {"cross_entropy F1": [0.5, 0.4, 0.0], "focal F1": [0.6, 0.3, 0.0]}, index=["a", "b", "c"]
     )
-    said = text(findings.rare_class_findings(rare, "focal"))
+    said = text(lesson_02.rare_class_findings(rare, "focal"))
     assert said.startswith("focal improves 1 of these 3 intents; it is worse on b; c still scores F1 0")
 
 
@@ -321,7 +323,7 @@ def noise_curve(random=(0.79, 0.75, 0.70), pairwise=(0.74, 0.66, 0.55), clean=0.
 
 
 def test_noise_cost_findings_compare_the_two_kinds():
-    said = text(findings.noise_cost_findings(noise_curve(), seeds=3))
+    said = text(lesson_09.noise_cost_findings(noise_curve(), seeds=3))
     assert (
         "With random noise, test macro-F1 goes from 0.800 (clean) to 0.790 at 10%, 0.750 at 20%, 0.700 at 30%"
         in said
@@ -333,12 +335,14 @@ def test_noise_cost_findings_compare_the_two_kinds():
 
 def test_noise_cost_findings_when_noise_costs_nothing_or_random_costs_more():
     said = text(
-        findings.noise_cost_findings(noise_curve(random=(0.8, 0.8, 0.795), pairwise=(0.8, 0.8, 0.8)), seeds=1)
+        lesson_09.noise_cost_findings(
+            noise_curve(random=(0.8, 0.8, 0.795), pairwise=(0.8, 0.8, 0.8)), seeds=1
+        )
     )
     assert "Even 30% random noise cost at most 1.5 points" in said and "sd over" not in said
     assert "the two kinds cost about the same" in said
     said = text(
-        findings.noise_cost_findings(
+        lesson_09.noise_cost_findings(
             noise_curve(random=(0.7, 0.6, 0.5), pairwise=(0.79, 0.78, 0.75)), seeds=3
         )
     )
@@ -349,25 +353,25 @@ def test_fine_tuned_noise_findings():
     confirm = pd.DataFrame(
         {"fine-tuned macro-F1": [0.85, 0.75], "frozen + LR macro-F1": [0.80, 0.77]}, index=[0.0, 0.2]
     )
-    said = text(findings.fine_tuned_noise_findings(confirm))
+    said = text(lesson_09.fine_tuned_noise_findings(confirm))
     assert "0.850 on clean labels and 0.750 with 20% random noise (10.0 points lost)" in said
     assert "the frozen model goes from 0.800 to 0.770 at the same noise (3.0 points lost)" in said
     assert "Fine-tuning suffers more" in said and "weaker" not in said
     weak = confirm.assign(**{"fine-tuned macro-F1": [0.6, 0.59], "frozen + LR macro-F1": [0.8, 0.79]})
-    said = text(findings.fine_tuned_noise_findings(weak))
+    said = text(lesson_09.fine_tuned_noise_findings(weak))
     assert "weaker than the frozen one" in said and "fair guide" in said
     # weaker on clean labels and losing more: the run cannot say it memorised the wrong labels
     weaker_and_worse = confirm.assign(
         **{"fine-tuned macro-F1": [0.759, 0.60], "frozen + LR macro-F1": [0.891, 0.86]}
     )
-    said = text(findings.fine_tuned_noise_findings(weaker_and_worse))
+    said = text(lesson_09.fine_tuned_noise_findings(weaker_and_worse))
     assert "does not show why" in said and "Fine-tuning suffers more" not in said
     gained = confirm.assign(**{"frozen + LR macro-F1": [0.80, 0.81]})
-    assert "(1.0 points gained)" in text(findings.fine_tuned_noise_findings(gained))
-    assert "needs the clean point" in text(findings.fine_tuned_noise_findings(confirm.iloc[1:]))
+    assert "(1.0 points gained)" in text(lesson_09.fine_tuned_noise_findings(gained))
+    assert "needs the clean point" in text(lesson_09.fine_tuned_noise_findings(confirm.iloc[1:]))
     # a fine-tuned model that learned nothing loses nothing: no "suffers more" (the smoke run)
     flat = confirm.assign(**{"fine-tuned macro-F1": [0.033, 0.033], "frozen + LR macro-F1": [0.438, 0.485]})
-    said = text(findings.fine_tuned_noise_findings(flat))
+    said = text(lesson_09.fine_tuned_noise_findings(flat))
     assert (
         "Neither model lost anything" in said and "suffers more" not in said and "suffered less" not in said
     )
@@ -394,24 +398,26 @@ def detection_table(noisy=0.70, removed=0.76, relabelled=0.74, precision=0.8, re
 
 
 def test_cleaning_findings_report_what_was_won_back_or_what_limited_it():
-    said = text(findings.cleaning_findings(detection_table(), 0.80, rate=0.2))
+    said = text(lesson_09.cleaning_findings(detection_table(), 0.80, rate=0.2))
     assert "At 20% random noise cleanlab flags 100 rows on average: precision 0.80" in said
     assert "Removing won back 60% of what the noise cost" in said
     said = text(
-        findings.cleaning_findings(detection_table(removed=0.71, relabelled=0.69, recall=0.3), 0.80, rate=0.2)
+        lesson_09.cleaning_findings(
+            detection_table(removed=0.71, relabelled=0.69, recall=0.3), 0.80, rate=0.2
+        )
     )
     assert "won back only 10%" in said and "70% of the flips were not flagged" in said
     assert "20 clean rows were flagged" in said
-    said = text(findings.cleaning_findings(detection_table(noisy=0.81), 0.80, rate=0.2))
+    said = text(lesson_09.cleaning_findings(detection_table(noisy=0.81), 0.80, rate=0.2))
     assert "nothing to win back" in said
 
 
 def test_disagreement_findings_and_takeaways():
     clusters = pd.DataFrame({"given": ["a", "b"], "suggested": ["b", "a"], "rows": [12, 3]})
-    said = text(findings.disagreement_findings(clusters, 30))
+    said = text(lesson_09.disagreement_findings(clusters, 30))
     assert "12 flags labelled **a** that the model reads as **b**" in said and "hold 50% of all 30" in said
-    assert "no pattern" in text(findings.disagreement_findings(clusters.iloc[:0], 0))
-    lines = findings.label_quality_takeaways(
+    assert "no pattern" in text(lesson_09.disagreement_findings(clusters.iloc[:0], 0))
+    lines = lesson_09.label_quality_takeaways(
         noise_curve(), detection_table(), 0.80, rate=0.2, original_flagged=50, train_size=1000
     )
     assert lines[0] == "30% random label noise cost 10.0 macro-F1 points (clean 0.800)."
@@ -425,24 +431,24 @@ def test_decision_rule_findings():
     crossed = pd.DataFrame(
         {"id": ["2", "9"], "intent": ["billing", "refund_return"], "predicted": ["refund_return", "billing"]}
     )
-    said = text(findings.decision_rule_findings(crossed, both, ("billing", "refund_return")))
+    said = text(lesson_09.decision_rule_findings(crossed, both, ("billing", "refund_return")))
     assert "put 2 under billing and 1 under refund_return (the other 1 under other intents)" in said
     assert (
         "1 billing message under refund_return and 1 refund_return message under billing; 1 of these 2"
         in said
     )
     assert "never put" in text(
-        findings.decision_rule_findings(crossed.iloc[:0], both, ("billing", "refund_return"))
+        lesson_09.decision_rule_findings(crossed.iloc[:0], both, ("billing", "refund_return"))
     )
 
 
 def test_cleaning_findings_when_cleaning_hurts():
     said = text(
-        findings.cleaning_findings(detection_table(noisy=0.70, removed=0.65, relabelled=0.6), 0.80, rate=0.2)
+        lesson_09.cleaning_findings(detection_table(noisy=0.70, removed=0.65, relabelled=0.6), 0.80, rate=0.2)
     )
     assert "won nothing back" in said and "30% of the flips were not flagged" in said
     said = text(
-        findings.cleaning_findings(detection_table(noisy=0.81, removed=0.70, relabelled=0.6), 0.80, rate=0.2)
+        lesson_09.cleaning_findings(detection_table(noisy=0.81, removed=0.70, relabelled=0.6), 0.80, rate=0.2)
     )
     assert "nothing to win back" in said and "Cleaning even hurt" in said
 
@@ -501,7 +507,7 @@ def test_decision_guide_names_the_winners_the_price_of_the_last_points_and_the_r
     from clflib.comparison import decision_rows
 
     table = approach_table()
-    said = text(findings.decision_guide(table, decision_rows(table), k=8))
+    said = text(lesson_10.decision_guide(table, decision_rows(table), k=8))
     assert "With no labelled examples, **zero-shot: embedding similarity** scores best" in said
     assert (
         "With 8 labelled examples per class, **8/class: SetFit** scores best here (macro-F1 0.800 ± 0.005"
@@ -515,16 +521,16 @@ def test_decision_guide_names_the_winners_the_price_of_the_last_points_and_the_r
     # rows within the tolerance of the best are a tie: the cheapest of them is the one to pick
     close = approach_table()
     close.loc[close["method"] == "tf-idf + LR", "macro_f1"] = 0.91
-    said = text(findings.decision_guide(close, decision_rows(close, tolerance=0.015), k=8))
+    said = text(lesson_10.decision_guide(close, decision_rows(close, tolerance=0.015), k=8))
     assert "a tie, which one run per method cannot break" in said and "**tf-idf + LR** costs least" in said
     tie = approach_table(setfit=0.785, frozen8=0.78)
-    assert "does not settle it" in text(findings.decision_guide(tie, decision_rows(tie), k=8))
+    assert "does not settle it" in text(lesson_10.decision_guide(tie, decision_rows(tie), k=8))
     worse = approach_table(setfit=0.70, frozen8=0.78)
-    assert "this run disagrees" in text(findings.decision_guide(worse, decision_rows(worse), k=8))
-    assert "no decision to derive" in text(findings.decision_guide(table.iloc[:1], {}, k=8))
+    assert "this run disagrees" in text(lesson_10.decision_guide(worse, decision_rows(worse), k=8))
+    assert "no decision to derive" in text(lesson_10.decision_guide(table.iloc[:1], {}, k=8))
     # one all-labels method only, no SetFit: no cost sentence, no rule sentence, no crash
     alone = table[table["method"].isin(["majority", "tf-idf + LR"])]
-    said = text(findings.decision_guide(alone, decision_rows(alone), k=8))
+    said = text(lesson_10.decision_guide(alone, decision_rows(alone), k=8))
     assert "tf-idf + LR" in said and "last" not in said and "rule of thumb" not in said
 
 
@@ -537,7 +543,7 @@ def test_two_head_findings_compare_each_task_and_the_serving_time():
         },
         index=["one encoder, two heads", "two models"],
     )
-    said = text(findings.two_head_findings(two_heads))
+    said = text(lesson_10.two_head_findings(two_heads))
     assert "For intent, sharing the encoder moved the score by less than one seed's noise" in said
     assert "For sentiment, sharing the encoder helped (0.700 against 0.600 with a model of its own)" in said
     assert "(2.0x)" in said
@@ -547,12 +553,12 @@ def test_choosing_takeaways_quote_the_table():
     from clflib.comparison import decision_rows
 
     table = approach_table()
-    said = text(findings.choosing_takeaways(table, decision_rows(table)))
+    said = text(lesson_10.choosing_takeaways(table, decision_rows(table)))
     assert "macro-F1 0.860 after 4 s of training" in said
     # the notebook may spell a row's name in another case
     shown = table.assign(method=table["method"].replace({"tf-idf + LR": "TF-IDF + LR"}))
-    assert "macro-F1 0.860 after 4 s of training" in text(findings.choosing_takeaways(shown, {}))
+    assert "macro-F1 0.860 after 4 s of training" in text(lesson_10.choosing_takeaways(shown, {}))
     assert "int8 served the same model at 300 ms per 1,000 instead of 600 (-0.5 points of macro-F1)" in said
     assert "int8" not in text(
-        findings.choosing_takeaways(table[table["method"] != "full fine-tune, int8"], {})
+        lesson_10.choosing_takeaways(table[table["method"] != "full fine-tune, int8"], {})
     )

@@ -34,11 +34,16 @@ def test_exactly_one_parameters_cell_of_literals(notebook):
 def test_the_profile_alone_sets_a_smoke_run(notebook):
     """A learner who types PROFILE = "smoke" gets what the tests and make course run: the model
     comes from the profile (MiniLM's first 2 layers in smoke), and the tests pass no other
-    parameter to a smoke run, so every smoke setting must live in the notebook."""
+    parameter to a smoke run, so every smoke setting must come from the notebook and its lesson's
+    file (``clflib/course/lessons/lesson_NN.py``, whose ``DEFAULTS`` the settings cell passes)."""
     assert "MODEL_NAME = None" in parameter_cells(notebook)[0].source
     code = [c.source for c in notebook.cells if c.cell_type == "code"]
-    derived = code[code.index(parameter_cells(notebook)[0].source) + 1]
-    assert "model_name=MODEL_NAME" in derived and "MODEL_NAME = profile.model_name" in derived
+    after = code[code.index(parameter_cells(notebook)[0].source) + 1 :]
+    settings = next(source for source in after if "profiles.get_profile(" in source)
+    assert "model_name=MODEL_NAME" in settings and "MODEL_NAME = profile.model_name" in settings
+    imported = set(re.findall(r"from clflib\.course\.lessons import (lesson_\d\d)\b", "\n".join(code)))
+    assert len(imported) == 1, f"import exactly one lesson's file, got {sorted(imported)}"
+    assert f"profiles.get_profile(PROFILE, {imported.pop()}.DEFAULTS" in settings
 
 
 def test_no_outputs_and_kernel_metadata(notebook):

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from clflib import inference
-from clflib.serving.predictor import Predictor, detect_task
+from clflib.models import detect_task
+from clflib.serving.predictor import Predictor
 
 TEXTS = [
     "a much longer text than the others, by quite a few words indeed",

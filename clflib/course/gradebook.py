@@ -376,28 +376,15 @@ def grade_submission(
         cores: CPU cores the submission may use at most, enforced by a cgroup where the machine
             lets the grader make one (:func:`clflib.course.sandbox.cpu_share`); None: no cap.
     """
-    import nbformat
-
-    path = Path(path)
-    autograder_zip = Path(autograder_zip)
+    path, autograder_zip = Path(path), Path(autograder_zip)
     if not autograder_zip.is_file():
         raise FileNotFoundError(f"No autograder zip at {autograder_zip}: build the set first.")
     if not timeout > 0 or (cell_timeout is not None and not cell_timeout > 0):
         raise ValueError(f"Time limits must be positive, got timeout={timeout}, cell_timeout={cell_timeout}.")
     grade = SubmissionGrade(name or path.name, {q.name: 0.0 for q in exercise.auto_questions})
     started = time.monotonic()
-    problem, nb = _read_submission(path)
-    if problem is not None:
-        grade.reasons.append(problem)
-        return grade
-
-    otter_metadata = nb.metadata.get("otter")
-    handed_out_for = otter_metadata.get("assignment_name") if isinstance(otter_metadata, dict) else None
-    if handed_out_for and handed_out_for != exercise.slug:
-        grade.reasons.append(
-            f"another set's notebook: it was handed out for {shorten(str(handed_out_for), 60)}, "
-            f"not {exercise.slug}; nothing was run"
-        )
+    nb = _gradable_notebook(path, exercise, grade)
+    if nb is None:
         return grade
     template = _template_cells(exercise)
     grade.manual_answers = manual_answers(nb, exercise, frozenset(template))
@@ -407,103 +394,175 @@ def grade_submission(
 
     # Every folder the submission can write in is made, and removed, here: a worker that is
     # killed, or a kernel that made its files unreadable, leaves nothing behind.
-    scratch = tempfile.mkdtemp(prefix="grade-")
-    # the kernel's sockets: a Unix socket's path holds 108 bytes, so a short folder
-    short = tempfile.gettempdir() if len(tempfile.gettempdir()) <= 40 else "/tmp"
-    sockets = tempfile.mkdtemp(prefix="clflib-", dir=short)
+    scratch, sockets = _grading_folders()
     share = cpu_share(cores)
     try:
-        private_zip = Path(scratch) / "autograder" / AUTOGRADER_ZIP
-        private_zip.parent.mkdir()
-        shutil.copyfile(autograder_zip, private_zip)
-        if autograder_sha256 is not None and file_sha256(private_zip) != autograder_sha256:
-            grade.reasons.append(
-                f"not graded: the autograder {autograder_zip} changed while the class was graded (a "
-                "submission may have written to it); grade the folder again, which rebuilds it"
-            )
+        private_zip = _private_autograder(autograder_zip, autograder_sha256, scratch, grade)
+        if private_zip is None:
             return grade
-        autograder_zip = private_zip
-        staged = Path(scratch) / exercise.master.name
-        nbformat.write(nb, staged)
-        report_path = Path(scratch) / "report.json"
-        command = [
-            sys.executable,
-            "-m",
-            "clflib.course.otter_worker",
-            str(staged),
-            "--autograder",
-            str(autograder_zip.resolve()),
-            "--report",
-            str(report_path),
-        ]
-        if cell_timeout is not None:
-            command += ["--cell-timeout", str(cell_timeout)]
-        public_tests = exercise.student_dir / "tests"
-        if public_tests.is_dir():
-            command += ["--public-tests", str(public_tests)]
-        if exercise.student_notebook.is_file():
-            command += ["--handout", str(exercise.student_notebook)]
-        if not sandboxed:
-            command.append("--no-sandbox")
-        command += [
-            "--memory-gib",
-            str(limits.memory_gib),
-            "--processes",
-            str(limits.processes),
-            "--cpu-seconds",
-            str(limits.cpu_seconds),
-            "--file-gib",
-            str(limits.file_gib),
-            "--sockets",
-            sockets,
-        ]
-        if executed_dir is not None:
-            Path(executed_dir).mkdir(parents=True, exist_ok=True)
-            flat = Path(grade.submission).with_suffix("").as_posix().replace("/", "__")
-            executed = Path(executed_dir).resolve() / f"{flat}.executed.ipynb"
-            command += ["--executed", str(executed)]
-        log_path = Path(scratch) / "otter.log"
-        with open(log_path, "w") as log:
-            # otter's own temporary folders go inside scratch, so a killed run leaves nothing
-            (Path(scratch) / "tmp").mkdir()
-            process = subprocess.Popen(
-                share.wrap(command),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=scratch,
-                env={
-                    **os.environ,
-                    **OFFLINE_ENV,
-                    **_thread_env(threads),
-                    "TMPDIR": str(Path(scratch) / "tmp"),
-                },
-                start_new_session=True,
+        command = _worker_command(
+            _stage(nb, exercise, scratch),
+            exercise,
+            private_zip,
+            report=scratch / "report.json",
+            cell_timeout=cell_timeout,
+            sandboxed=sandboxed,
+            limits=limits,
+            sockets=sockets,
+            executed=_executed_path(executed_dir, grade.submission),
+        )
+        returncode = _run_worker(share, command, scratch, threads, timeout)
+        if returncode is None:
+            grade.reasons.append(
+                f"timed out: still running after {timeout:g} s, so it was stopped and nothing was graded"
             )
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_tree(process)
-                share.kill()
-                grade.reasons.append(
-                    f"timed out: still running after {timeout:g} s, so it was stopped and nothing was graded"
-                )
-                grade.reasons += handout_reasons
-                grade.seconds = time.monotonic() - started
-                return grade
-        report = json.loads(report_path.read_text()) if report_path.is_file() else None
-        crash = _crash_name(log_path)
+            grade.reasons += handout_reasons
+        else:
+            report_path = scratch / "report.json"
+            report = json.loads(report_path.read_text()) if report_path.is_file() else None
+            crash = f"exit {returncode}{_crash_name(scratch / 'otter.log')}"
+            _score(grade, exercise, report, handout_reasons, cell_timeout, crash)
     finally:
         share.close()
         for folder in (scratch, sockets):
             remove_tree(folder)
-
     grade.seconds = time.monotonic() - started
+    return grade
+
+
+def _grading_folders() -> tuple[Path, str]:
+    """A scratch folder for one submission, and a short one for its kernel's sockets (a Unix
+    socket's path holds 108 bytes)."""
+    scratch = Path(tempfile.mkdtemp(prefix="grade-"))
+    short = tempfile.gettempdir() if len(tempfile.gettempdir()) <= 40 else "/tmp"
+    return scratch, tempfile.mkdtemp(prefix="clflib-", dir=short)
+
+
+def _gradable_notebook(path: Path, exercise: ExerciseSet, grade: SubmissionGrade):
+    """The submitted notebook, or None with the reason in ``grade`` (unreadable, another set's)."""
+    problem, nb = _read_submission(path)
+    if problem is not None:
+        grade.reasons.append(problem)
+        return None
+    otter_metadata = nb.metadata.get("otter")
+    handed_out_for = otter_metadata.get("assignment_name") if isinstance(otter_metadata, dict) else None
+    if handed_out_for and handed_out_for != exercise.slug:
+        grade.reasons.append(
+            f"another set's notebook: it was handed out for {shorten(str(handed_out_for), 60)}, "
+            f"not {exercise.slug}; nothing was run"
+        )
+        return None
+    return nb
+
+
+def _private_autograder(
+    autograder_zip: Path, sha256: str | None, scratch: Path, grade: SubmissionGrade
+) -> Path | None:
+    """A private copy of the autograder zip, checked against ``sha256`` (None: it changed)."""
+    private_zip = scratch / "autograder" / AUTOGRADER_ZIP
+    private_zip.parent.mkdir()
+    shutil.copyfile(autograder_zip, private_zip)
+    if sha256 is not None and file_sha256(private_zip) != sha256:
+        grade.reasons.append(
+            f"not graded: the autograder {autograder_zip} changed while the class was graded (a "
+            "submission may have written to it); grade the folder again, which rebuilds it"
+        )
+        return None
+    return private_zip
+
+
+def _stage(nb, exercise: ExerciseSet, scratch: Path) -> Path:
+    import nbformat
+
+    staged = scratch / exercise.master.name
+    nbformat.write(nb, staged)
+    return staged
+
+
+def _executed_path(executed_dir: str | Path | None, submission: str) -> Path | None:
+    if executed_dir is None:
+        return None
+    Path(executed_dir).mkdir(parents=True, exist_ok=True)
+    flat = Path(submission).with_suffix("").as_posix().replace("/", "__")
+    return Path(executed_dir).resolve() / f"{flat}.executed.ipynb"
+
+
+def _worker_command(
+    staged: Path,
+    exercise: ExerciseSet,
+    autograder_zip: Path,
+    *,
+    report: Path,
+    cell_timeout: float | None,
+    sandboxed: bool,
+    limits: Limits,
+    sockets: str,
+    executed: Path | None,
+) -> list[str]:
+    """The command line of :mod:`clflib.course.otter_worker` for one staged submission.
+
+    ``staged`` is the submission copied into its scratch folder, graded against ``exercise``'s
+    ``autograder_zip`` (the private copy), writing its ``report``; ``cell_timeout``, ``sandboxed``
+    and ``limits`` are :func:`grade_submission`'s; ``sockets`` the kernel's socket folder;
+    ``executed`` where the executed copy goes (None: not kept).
+    """
+    command = [sys.executable, "-m", "clflib.course.otter_worker", str(staged)]
+    command += ["--autograder", str(autograder_zip.resolve()), "--report", str(report)]
+    if cell_timeout is not None:
+        command += ["--cell-timeout", str(cell_timeout)]
+    public_tests = exercise.student_dir / "tests"
+    if public_tests.is_dir():
+        command += ["--public-tests", str(public_tests)]
+    if exercise.student_notebook.is_file():
+        command += ["--handout", str(exercise.student_notebook)]
+    if not sandboxed:
+        command.append("--no-sandbox")
+    command += ["--memory-gib", str(limits.memory_gib), "--processes", str(limits.processes)]
+    command += ["--cpu-seconds", str(limits.cpu_seconds), "--file-gib", str(limits.file_gib)]
+    command += ["--sockets", sockets]
+    if executed is not None:
+        command += ["--executed", str(executed)]
+    return command
+
+
+def _run_worker(share, command: list[str], scratch: Path, threads: int | None, timeout: float) -> int | None:
+    """Run the worker in ``scratch`` under the CPU share; its exit status, or None if it timed out
+    (then it, its kernel and every process they started are killed)."""
+    with open(scratch / "otter.log", "w") as log:
+        # otter's own temporary folders go inside scratch, so a killed run leaves nothing
+        (scratch / "tmp").mkdir()
+        process = subprocess.Popen(
+            share.wrap(command),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=scratch,
+            env={**os.environ, **OFFLINE_ENV, **_thread_env(threads), "TMPDIR": str(scratch / "tmp")},
+            start_new_session=True,
+        )
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_tree(process)
+            share.kill()
+            return None
+
+
+def _score(
+    grade: SubmissionGrade,
+    exercise: ExerciseSet,
+    report: dict | None,
+    handout_reasons: list[str],
+    cell_timeout: float | None,
+    crash: str,
+) -> None:
+    """Each question's points from the worker's report, scaled to the master's, with reasons
+    (``crash``: how the worker ended, said when it left no report)."""
     if report is None:
-        grade.reasons.append(f"grading crashed (exit {process.returncode}{crash})")
-        return grade
+        grade.reasons.append(f"grading crashed ({crash})")
+        return
     if report.get("error"):
         grade.reasons.append(f"could not be graded: {shorten(report['error'])}")
-        return grade
+        return
     grade.reasons += handout_reasons
     unanswered = any(r.startswith("unanswered") for r in handout_reasons)
     if not unanswered:
@@ -524,7 +583,6 @@ def grade_submission(
                 f"{question.name} {format_points(grade.scores[question.name])}/"
                 f"{format_points(question.points)}: {shown}{more}"
             )
-    return grade
 
 
 def _crash_name(log_path: Path) -> str:

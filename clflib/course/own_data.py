@@ -23,6 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from clflib import data
+from clflib.data_files import LABEL_SEPARATOR
 
 __all__ = ["OwnDataExample", "write_example", "LAYOUTS"]
 
@@ -91,8 +92,6 @@ def _write(rows: list[dict], path: Path, kind: str) -> None:
     elif kind == "parquet":
         pd.DataFrame(rows).to_parquet(path, index=False)
     else:  # csv, tsv: a list of labels becomes "a;b"
-        from clflib.data_files import LABEL_SEPARATOR
-
         table = pd.DataFrame(
             [
                 {k: LABEL_SEPARATOR.join(v) if isinstance(v, list) else v for k, v in row.items()}

@@ -28,6 +28,7 @@ from clflib.course import BRANCH, REPOSITORY, RUNS_DIR
 from clflib.course.lessons import LESSONS, Lesson, get_lesson
 from clflib.course.reporting import read_metrics
 from clflib.data_files import looks_like_a_path
+from clflib.profiles import resolve_profile_name
 
 __all__ = [
     "CELL_TIMEOUTS",
@@ -353,7 +354,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "readme-table":
         print(readme_table())
         return 0
-    from clflib.profiles import resolve_profile_name
 
     profile = resolve_profile_name(args.profile)
     try:

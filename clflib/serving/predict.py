@@ -44,6 +44,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clflib.models import TOKENIZER_FILES, check_model_folder
+from clflib.serving.predictor import Predictor
+
 __all__ = [
     "PROGRESS_FILE",
     "FORMATS",
@@ -228,8 +231,6 @@ def _file_identity(path: Path) -> dict[str, Any]:
 def _model_identity(directory: Path) -> dict[str, Any]:
     """The model folder: its path, its config's hash and its weight files' sizes and times."""
     config = (directory / "config.json").read_bytes()
-    from clflib.models import TOKENIZER_FILES
-
     weights = sorted(
         p for p in directory.iterdir() if p.suffix in (".safetensors", ".bin") or p.name == "thresholds.json"
     )
@@ -329,6 +330,158 @@ def _input_schema(frame: pd.DataFrame, output: Path, progress: dict, kept: list[
     )
 
 
+class _Input:
+    """INPUT, checked before anything is written: its format, the columns to read, its chunks."""
+
+    def __init__(self, path: Path, text_column: str, keep_columns, chunk_size: int, encoding: str) -> None:
+        if not path.is_file():
+            raise FileNotFoundError(f"INPUT {path} does not exist.")
+        if not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive number of rows, got {chunk_size!r}.")
+        self.path, self.fmt = path, input_format(path)
+        self.text_column, self.chunk_size, self.encoding = text_column, chunk_size, encoding
+        self.kept = list(keep_columns) if keep_columns is not None else None
+        if path.stat().st_size == 0:
+            raise ValueError(
+                f"INPUT {path} is empty (0 bytes): nothing to predict. A {self.fmt} file needs "
+                + (
+                    "a header row naming the text column."
+                    if self.fmt in ("csv", "tsv")
+                    else "at least one row."
+                )
+            )
+        try:
+            columns = input_columns(path, self.fmt, encoding)
+        except UnicodeDecodeError as error:
+            raise _decode_error(path, encoding, error) from None
+        self.read = self.columns_to_read(columns) if columns is not None else None
+
+    def columns_to_read(self, names: list[str]) -> list[str]:
+        """The kept columns (all by default) and the text column, checked against ``names``."""
+        if self.text_column not in names:
+            raise KeyError(
+                f"INPUT has no column {self.text_column!r}; its columns are {names}. Name "
+                f"the text column with --text-column."
+            )
+        unknown = [c for c in self.kept or [] if c not in names]
+        if unknown:
+            raise KeyError(f"--keep-columns names {unknown}, which INPUT does not have ({names}).")
+        if "row" in (names if self.kept is None else self.kept):
+            raise ValueError(
+                "INPUT has a column named 'row', the name the output gives the input "
+                "row number: leave it out with --keep-columns (or rename it)."
+            )
+        return list(dict.fromkeys([*(names if self.kept is None else self.kept), self.text_column]))
+
+    def chunks(self) -> Iterator[tuple[int, pd.DataFrame]]:
+        """``(index, chunk)`` pairs, each chunk holding the columns to read."""
+        frames = read_chunks(self.path, self.fmt, self.chunk_size, self.read, self.encoding)
+        for index, chunk in enumerate(_decoded(frames, self.path, self.encoding)):
+            if self.fmt == "jsonl":  # JSON Lines: the first chunk's keys are the columns
+                self.read = self.read or self.columns_to_read(list(chunk.columns))
+                chunk = chunk.reindex(columns=self.read)
+            yield index, chunk
+
+
+class _Parts:
+    """OUTPUT's Parquet parts and progress record: one part written (atomically) per chunk."""
+
+    def __init__(self, output: Path, progress: dict, predictor, source: _Input, prefix: str, invalid: str):
+        self.output, self.progress, self.predictor, self.source = output, progress, predictor, source
+        self.prefix, self.invalid = prefix, invalid
+        self.schema = None
+        self.written = self.skipped = self.rows = 0
+
+    def is_done(self, index: int) -> bool:
+        done = self.progress["chunks"].get(str(index))
+        return bool(done) and (self.output / done["file"]).is_file()
+
+    def _schema(self, chunk: pd.DataFrame):
+        import pyarrow as pa
+
+        text_column = self.source.text_column
+        kept = [c for c in self.source.read if self.source.kept is None or c in self.source.kept]
+        return pa.schema(
+            [
+                pa.field("row", pa.int64()),
+                *_input_schema(_texts_as_stored(chunk, text_column), self.output, self.progress, kept),
+                *self.predictor.output_schema(self.prefix, with_error=self.invalid == "null"),
+            ]
+        )
+
+    def _predicted(self, index: int, chunk: pd.DataFrame, first_row: int) -> pd.DataFrame:
+        try:
+            framed = self.predictor.predict_frame(
+                chunk, text_column=self.source.text_column, prefix=self.prefix, invalid=self.invalid
+            )
+        except (TypeError, ValueError) as error:  # --invalid raise, and a bad row
+            raise type(error)(
+                f"in chunk {index} (input rows {first_row} to {first_row + len(chunk) - 1}; items "
+                f"count from {first_row}): {error}"
+            ) from error
+        framed = _texts_as_stored(framed, self.source.text_column)
+        framed.insert(0, "row", np.arange(first_row, first_row + len(chunk), dtype=np.int64))
+        return framed
+
+    def write(self, index: int, chunk: pd.DataFrame) -> None:
+        """Predict ``chunk`` and write it as part ``index``, unless an earlier run did."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.rows += len(chunk)
+        if self.is_done(index):
+            self.skipped += 1
+            return
+        if self.schema is None:
+            self.schema = self._schema(chunk)
+        first_row = index * self.source.chunk_size
+        framed = self._predicted(index, chunk, first_row)
+        try:
+            table = pa.Table.from_pandas(framed[self.schema.names], schema=self.schema, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as error:
+            raise ValueError(
+                f"chunk {index} (rows {first_row} to {first_row + len(chunk) - 1}) does not "
+                f"fit the column types of the first chunk: {error}. Leave that column out "
+                f"with --keep-columns, or make its values one type."
+            ) from error
+        name = part_name(index)
+        write_atomically(self.output / name, lambda p, table=table: pq.write_table(table, p))
+        bad_rows = int(framed[f"{self.prefix}error"].notna().sum()) if self.invalid == "null" else 0
+        self.progress["chunks"][str(index)] = {
+            "file": name,
+            "first_row": first_row,
+            "rows": len(chunk),
+            "invalid_rows": bad_rows,
+        }
+        _save_progress(self.output, self.progress)
+        self.written += 1
+
+    def finish(self, seconds: float) -> dict:
+        """Mark the run complete; the summary :func:`predict_file` returns."""
+        stats = self.predictor.stats()
+        self.progress.update(complete=True, rows=self.rows, stats=stats)
+        _save_progress(self.output, self.progress)
+        return {
+            "rows": self.rows,
+            "chunks_written": self.written,
+            "chunks_skipped": self.skipped,
+            "invalid_rows": sum(chunk.get("invalid_rows", 0) for chunk in self.progress["chunks"].values()),
+            "seconds": round(seconds, 3),
+            "stats": stats,
+        }
+
+
+def _already_complete(output: Path, progress: dict) -> dict:
+    print(f"{output} is already complete ({progress['rows']} rows); nothing to do.", file=sys.stderr)
+    return {
+        "rows": progress["rows"],
+        "chunks_written": 0,
+        "chunks_skipped": len(progress["chunks"]),
+        "invalid_rows": None,
+        "stats": None,
+    }
+
+
 def predict_file(
     model_dir: str | Path,
     input_path: str | Path,
@@ -347,149 +500,54 @@ def predict_file(
 ) -> dict:
     """Predict every row of ``input_path`` into the folder ``output``; resumable (see above).
 
-    ``predictor_options`` go to :meth:`clflib.serving.predictor.Predictor.from_folder` (``backend``,
-    ``batch_size``, ``max_length``, ``precision``, ``device``, ``num_threads``). Returns a summary:
-    rows, chunks written and skipped, invalid rows, seconds, and the latency statistics.
+    - ``model_dir``: a saved model folder; ``input_path``: the CSV/TSV, JSON Lines or Parquet file;
+      ``output``: the folder of Parquet parts (created, or resumed).
+    - ``text_column``: the column holding the texts; ``keep_columns``: input columns copied to
+      the output (None: all; [] none); ``encoding``: the text encoding of a CSV/TSV/JSON Lines file.
+    - ``chunk_size``: rows per chunk and per part; ``prefix``: of the prediction columns;
+      ``invalid``: "null" (a bad row gets no prediction and a reason) or "raise".
+    - ``restart``: discard an earlier run's parts; ``show_progress``: a progress bar.
+    - ``predictor``: an already built Predictor (else one is loaded from ``model_dir``), and
+      ``predictor_options`` for :meth:`clflib.serving.predictor.Predictor.from_folder`
+      (``backend``, ``batch_size``, ``max_length``, ``precision``, ``device``, ``num_threads``).
+
+    Returns a summary: rows, chunks written and skipped, invalid rows, seconds, and the latency
+    statistics. It reads as: open the input, open the resumable output, predict chunk by chunk,
+    finish.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
     from tqdm.auto import tqdm
 
-    from clflib import models
-
-    model_dir, input_path, output = Path(model_dir), Path(input_path), Path(output)
-    if not input_path.is_file():
-        raise FileNotFoundError(f"INPUT {input_path} does not exist.")
-    if not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive number of rows, got {chunk_size!r}.")
-    fmt = input_format(input_path)
-    if input_path.stat().st_size == 0:
-        raise ValueError(
-            f"INPUT {input_path} is empty (0 bytes): nothing to predict. A {fmt} file needs "
-            + ("a header row naming the text column." if fmt in ("csv", "tsv") else "at least one row.")
-        )
-    try:
-        columns = input_columns(input_path, fmt, encoding)
-    except UnicodeDecodeError as error:
-        raise _decode_error(input_path, encoding, error) from None
-    kept = list(keep_columns) if keep_columns is not None else None
-
-    def check_columns(names: list[str]) -> list[str]:
-        """The columns to read: the kept ones (all by default) and the text column."""
-        if text_column not in names:
-            raise KeyError(
-                f"INPUT has no column {text_column!r}; its columns are {names}. Name "
-                f"the text column with --text-column."
-            )
-        unknown = [c for c in kept or [] if c not in names]
-        if unknown:
-            raise KeyError(f"--keep-columns names {unknown}, which INPUT does not have ({names}).")
-        if "row" in (names if kept is None else kept):
-            raise ValueError(
-                "INPUT has a column named 'row', the name the output gives the input "
-                "row number: leave it out with --keep-columns (or rename it)."
-            )
-        return list(dict.fromkeys([*(names if kept is None else kept), text_column]))
-
-    read = check_columns(columns) if columns is not None else None
-    options = {
-        k: v
-        for k, v in predictor_options.items()
-        if k in ("backend", "precision", "max_length") and v is not None
-    }
-    if not models.is_model_folder(model_dir):
-        raise FileNotFoundError(f"MODEL_DIR {model_dir} holds no saved model (no config.json).")
+    source = _Input(Path(input_path), text_column, keep_columns, chunk_size, encoding)
+    model_dir, output = check_model_folder(model_dir, "MODEL_DIR"), Path(output)
     settings = {
-        "input": _file_identity(input_path),
+        "input": _file_identity(source.path),
         "model": _model_identity(model_dir),
         "text_column": text_column,
-        "keep_columns": kept,
+        "keep_columns": source.kept,
         "chunk_size": chunk_size,
         "prefix": prefix,
         "invalid": invalid,
         "encoding": encoding,
-        "predictor": options,
+        "predictor": {
+            k: v
+            for k, v in predictor_options.items()
+            if k in ("backend", "precision", "max_length") and v is not None
+        },
     }
     progress = _prepare_output(output, settings, restart)
     if progress["complete"]:
-        print(f"{output} is already complete ({progress['rows']} rows); nothing to do.", file=sys.stderr)
-        return {
-            "rows": progress["rows"],
-            "chunks_written": 0,
-            "chunks_skipped": len(progress["chunks"]),
-            "invalid_rows": None,
-            "stats": None,
-        }
+        return _already_complete(output, progress)
     if predictor is None:
-        from clflib.serving.predictor import Predictor
-
         predictor = Predictor.from_folder(
             model_dir, **{k: v for k, v in predictor_options.items() if v is not None}
         )
     started = time.perf_counter()
-    written = skipped = rows = 0
-    bar = tqdm(
-        total=count_rows(input_path, fmt),
-        unit=" rows",
-        desc="Predicting",
-        disable=not show_progress,
-        dynamic_ncols=True,
-    )
-    schema = None
+    parts = _Parts(output, progress, predictor, source, prefix, invalid)
+    total = count_rows(source.path, source.fmt)
+    bar = tqdm(total=total, unit=" rows", desc="Predicting", disable=not show_progress, dynamic_ncols=True)
     try:
-        for index, chunk in enumerate(
-            _decoded(read_chunks(input_path, fmt, chunk_size, read, encoding), input_path, encoding)
-        ):
-            if fmt == "jsonl":  # JSON Lines: the first chunk's keys are the columns
-                read = read or check_columns(list(chunk.columns))
-                chunk = chunk.reindex(columns=read)
-            rows += len(chunk)
-            done = progress["chunks"].get(str(index))
-            if done and (output / done["file"]).is_file():
-                skipped += 1
-                bar.update(len(chunk))
-                continue
-            if schema is None:
-                chunk_kept = [c for c in read if kept is None or c in kept]
-                schema = pa.schema(
-                    [
-                        pa.field("row", pa.int64()),
-                        *_input_schema(_texts_as_stored(chunk, text_column), output, progress, chunk_kept),
-                        *predictor.output_schema(prefix, with_error=invalid == "null"),
-                    ]
-                )
-            first_row = index * chunk_size
-            try:
-                framed = predictor.predict_frame(
-                    chunk, text_column=text_column, prefix=prefix, invalid=invalid
-                )
-            except (TypeError, ValueError) as error:  # --invalid raise, and a bad row
-                raise type(error)(
-                    f"in chunk {index} (input rows {first_row} to "
-                    f"{first_row + len(chunk) - 1}; items count from {first_row}): "
-                    f"{error}"
-                ) from error
-            framed = _texts_as_stored(framed, text_column)
-            framed.insert(0, "row", np.arange(first_row, first_row + len(chunk), dtype=np.int64))
-            bad_rows = int(framed[f"{prefix}error"].notna().sum()) if invalid == "null" else 0
-            try:
-                table = pa.Table.from_pandas(framed[schema.names], schema=schema, preserve_index=False)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as error:
-                raise ValueError(
-                    f"chunk {index} (rows {first_row} to {first_row + len(chunk) - 1}) does not "
-                    f"fit the column types of the first chunk: {error}. Leave that column out "
-                    f"with --keep-columns, or make its values one type."
-                ) from error
-            name = part_name(index)
-            write_atomically(output / name, lambda p, table=table: pq.write_table(table, p))
-            progress["chunks"][str(index)] = {
-                "file": name,
-                "first_row": first_row,
-                "rows": len(chunk),
-                "invalid_rows": bad_rows,
-            }
-            _save_progress(output, progress)
-            written += 1
+        for index, chunk in source.chunks():
+            parts.write(index, chunk)
             bar.update(len(chunk))
     except KeyboardInterrupt:
         bar.close()
@@ -500,18 +558,7 @@ def predict_file(
         )
         raise
     bar.close()
-    progress.update(complete=True, rows=rows, stats=predictor.stats())
-    _save_progress(output, progress)
-    invalid_rows = sum(chunk.get("invalid_rows", 0) for chunk in progress["chunks"].values())
-    summary = {
-        "rows": rows,
-        "chunks_written": written,
-        "chunks_skipped": skipped,
-        "invalid_rows": invalid_rows,
-        "seconds": round(time.perf_counter() - started, 3),
-        "stats": predictor.stats(),
-    }
-    return summary
+    return parts.finish(time.perf_counter() - started)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -61,21 +61,21 @@ import pandas as pd
 
 from clflib.data_checks import count_tokens, warn_if_truncated
 from clflib.inference import check_texts, in_length_order, scores_from_logits, text_problem
+from clflib.models import detect_task, load_saved
 from clflib.serving.latency import LatencyStats
+from clflib.serving.onnx_export import OnnxLogits, export_onnx
 from clflib.spans import merge_windows, spans_from_words, whitespace_word_ids
+from clflib.thresholds import apply_thresholds
 
 __all__ = [
-    "TASKS",
     "BACKENDS",
     "PRECISIONS",
     "INVALID",
     "OUTPUT_COLUMNS",
-    "detect_task",
     "quantize_int8",
     "Predictor",
 ]
 
-TASKS = ("single_label", "multi_label", "token_classification")
 BACKENDS = ("torch", "int8", "onnx")
 PRECISIONS = ("fp32", "bf16", "fp16", "auto")
 INVALID = ("raise", "null")
@@ -84,19 +84,6 @@ OUTPUT_COLUMNS = {
     "multi_label": ["labels", "probabilities"],
     "token_classification": ["spans"],
 }
-
-
-def detect_task(model_or_config) -> str:
-    """``"token_classification"``, ``"multi_label"`` or ``"single_label"``, from a model or config."""
-    config = getattr(model_or_config, "config", model_or_config)
-    names = list(getattr(config, "architectures", None) or [])
-    if hasattr(model_or_config, "config"):
-        names.append(type(model_or_config).__name__)
-    if any(name.endswith("ForTokenClassification") for name in names):
-        return "token_classification"
-    if getattr(config, "problem_type", None) == "multi_label_classification":
-        return "multi_label"
-    return "single_label"
 
 
 def quantize_int8(model):
@@ -152,6 +139,57 @@ def _resolve_precision(precision: str, device: str, backend: str):
     return torch.bfloat16 if precision == "bf16" else torch.float16
 
 
+def _check_sizes(backend: str, batch_size: int, max_length: int) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}.")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    if not isinstance(max_length, int) or max_length < 2:
+        raise ValueError(f"max_length must be an integer of at least 2, got {max_length!r}.")
+
+
+def _check_temperature(temperature: float, task: str) -> float:
+    is_number = isinstance(temperature, (int, float)) and not isinstance(temperature, bool)
+    if not (is_number and temperature > 0):
+        raise ValueError(f"temperature must be a positive number, got {temperature!r}.")
+    if temperature != 1.0 and task != "single_label":
+        raise ValueError(
+            "temperature scaling here is for single-label (softmax) models; a "
+            "multi-label model's thresholds were tuned on its raw sigmoids."
+        )
+    return float(temperature)
+
+
+def _check_thresholds(thresholds, task: str, label_names: list[str]):
+    if task == "multi_label":
+        if thresholds is None:
+            raise ValueError(
+                "a multi-label model needs its thresholds: load the folder with "
+                "Predictor.from_folder, or pass thresholds=clflib.thresholds."
+                "load_thresholds(folder)."
+            )
+        if list(thresholds.label_names) != label_names:
+            raise ValueError("these thresholds were saved for other labels than the model's.")
+    return thresholds
+
+
+def _check_token_options(tokenizer, task: str, max_length: int, stride: int | None) -> int:
+    """The stride of the overlapping windows a long text is read in (token classification)."""
+    if task == "token_classification" and not getattr(tokenizer, "is_fast", False):
+        raise ValueError(
+            "token classification needs a fast tokenizer (character offsets and "
+            "word ids); load it with AutoTokenizer.from_pretrained(..., use_fast=True)."
+        )
+    chosen = max_length // 4 if stride is None else stride
+    room = max_length - tokenizer.num_special_tokens_to_add()
+    if task == "token_classification" and not (isinstance(chosen, int) and 0 <= chosen < room):
+        raise ValueError(
+            f"stride must be an integer from 0 to {room - 1} (max_length {max_length} less "
+            f"the special tokens, less one), got {stride!r}."
+        )
+    return chosen
+
+
 class Predictor:
     """Batched, length-sorted, timed prediction for one classifier (see the module docstring)."""
 
@@ -171,48 +209,23 @@ class Predictor:
         temperature: float = 1.0,
         stride: int | None = None,
     ) -> None:
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}.")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
-        if not isinstance(max_length, int) or max_length < 2:
-            raise ValueError(f"max_length must be an integer of at least 2, got {max_length!r}.")
+        """Wrap a loaded ``model`` and ``tokenizer`` (see :meth:`from_folder` for a saved folder).
+
+        ``thresholds``: a multi-label model's (:func:`clflib.thresholds.load_thresholds`).
+        ``batch_size`` texts per model call, each cut to ``max_length`` tokens; ``backend`` one of
+        :data:`BACKENDS` (``"onnx"`` exports to ``onnx_folder``); ``device`` "auto", "cpu" or
+        "cuda"; ``precision`` one of :data:`PRECISIONS` (bf16/fp16 on a GPU only);
+        ``num_threads`` CPU threads (process-wide for torch); ``temperature`` divides a
+        single-label model's logits (lesson 08's calibration); ``stride`` the overlap in tokens
+        of the windows a long text is read in (token classification; default a quarter of
+        ``max_length``).
+        """
+        _check_sizes(backend, batch_size, max_length)
         self.task = detect_task(model)
-        is_number = isinstance(temperature, (int, float)) and not isinstance(temperature, bool)
-        if not (is_number and temperature > 0):
-            raise ValueError(f"temperature must be a positive number, got {temperature!r}.")
-        if temperature != 1.0 and self.task != "single_label":
-            raise ValueError(
-                "temperature scaling here is for single-label (softmax) models; a "
-                "multi-label model's thresholds were tuned on its raw sigmoids."
-            )
-        self.temperature = float(temperature)
+        self.temperature = _check_temperature(temperature, self.task)
         self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
-        self.thresholds = thresholds
-        if self.task == "multi_label":
-            if thresholds is None:
-                raise ValueError(
-                    "a multi-label model needs its thresholds: load the folder with "
-                    "Predictor.from_folder, or pass thresholds=clflib.thresholds."
-                    "load_thresholds(folder)."
-                )
-            if list(thresholds.label_names) != self.label_names:
-                raise ValueError("these thresholds were saved for other labels than the model's.")
-        if self.task == "token_classification" and not getattr(tokenizer, "is_fast", False):
-            raise ValueError(
-                "token classification needs a fast tokenizer (character offsets and "
-                "word ids); load it with AutoTokenizer.from_pretrained(..., use_fast=True)."
-            )
-        # token classification reads long texts in windows that overlap by ``stride`` tokens
-        self.stride = max_length // 4 if stride is None else stride
-        room = max_length - tokenizer.num_special_tokens_to_add()
-        if self.task == "token_classification" and not (
-            isinstance(self.stride, int) and 0 <= self.stride < room
-        ):
-            raise ValueError(
-                f"stride must be an integer from 0 to {room - 1} (max_length {max_length} less "
-                f"the special tokens, less one), got {stride!r}."
-            )
+        self.thresholds = _check_thresholds(thresholds, self.task, self.label_names)
+        self.stride = _check_token_options(tokenizer, self.task, max_length, stride)
         self.tokenizer = tokenizer
         self.batch_size, self.max_length, self.backend = batch_size, max_length, backend
         self.device = "cpu" if backend in ("int8", "onnx") else _resolve_device(device)
@@ -228,8 +241,6 @@ class Predictor:
             torch.set_num_threads(int(num_threads))  # process-wide, as torch has it
         self.model, self._onnx = None, None
         if backend == "onnx":
-            from clflib.serving.onnx_export import OnnxLogits, export_onnx
-
             if onnx_folder is None:
                 raise ValueError("backend='onnx' needs onnx_folder, where the export is (or goes).")
             self._onnx = OnnxLogits(export_onnx(model, tokenizer, onnx_folder), num_threads)
@@ -249,32 +260,10 @@ class Predictor:
         ``device``, ``precision``, ``num_threads``, ``temperature``). The ONNX backend exports to
         ``directory/onnx`` the first time, unless ``onnx_folder`` says elsewhere.
         """
-        from transformers import AutoConfig
-
-        from clflib import inference, models
-
-        directory = Path(directory)
-        if not models.is_model_folder(directory):
-            raise FileNotFoundError(
-                f"{directory} holds no saved model (no config.json); save one with "
-                f"trainer.save_model(folder), or model.save_pretrained(folder) and "
-                f"tokenizer.save_pretrained(folder)."
-            )
+        saved = load_saved(directory)
         if options.get("backend") == "onnx":
-            options.setdefault("onnx_folder", directory / "onnx")
-        try:
-            config = AutoConfig.from_pretrained(directory)
-        except models._load_errors() as error:
-            raise models._explain_load_failure(str(directory), error) from None
-        if detect_task(config) == "token_classification":
-            return cls(
-                models.load_token_classifier(str(directory)),
-                models.load_tokenizer(str(directory)),
-                None,
-                **options,
-            )
-        model, tokenizer, thresholds = inference.load_classifier(directory)
-        return cls(model, tokenizer, thresholds, **options)
+            options.setdefault("onnx_folder", saved.folder / "onnx")
+        return cls(saved.model, saved.tokenizer, saved.thresholds, **options)
 
     # ----------------------------------------------------------------------------- running
     def _logits(self, batch: list[str]):
@@ -398,8 +387,6 @@ class Predictor:
         scores = np.asarray(results, dtype=np.float32).reshape(len(valid), len(self.label_names))
         probabilities = column(row.tolist() for row in scores)
         if self.task == "multi_label":
-            from clflib.thresholds import apply_thresholds
-
             decisions = apply_thresholds(scores, self.thresholds.thresholds, self.thresholds.fallback)
             names = np.asarray(self.label_names, dtype=object)
             return {

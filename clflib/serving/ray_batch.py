@@ -35,6 +35,8 @@ from typing import Any
 
 import pandas as pd
 
+from clflib.serving.predictor import Predictor
+
 __all__ = ["RayPredictor", "predict_with_ray"]
 
 
@@ -53,8 +55,6 @@ class RayPredictor:
         invalid: str = "null",
         **predictor_options: Any,
     ) -> None:
-        from clflib.serving.predictor import Predictor
-
         self.predictor = Predictor.from_folder(model_dir, **predictor_options)
         self.text_column, self.prefix, self.invalid = text_column, prefix, invalid
 
