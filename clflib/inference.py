@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from clflib.data_checks import warn_if_truncated
-from clflib.models import load_saved
+from clflib.models import load_saved, model_label_names
 from clflib.thresholds import apply_thresholds
 
 __all__ = [
@@ -235,10 +235,9 @@ def predict_label_sets(model, tokenizer, texts: Sequence[str], saved_thresholds,
     ``saved_thresholds`` comes from :func:`load_classifier`; its fallback decides what a text
     with no label passing gets (nothing, the label closest to passing, or a fixed label).
     """
-
     if saved_thresholds is None:
         raise ValueError("predict_label_sets needs thresholds; see clflib.thresholds.")
-    names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    names = model_label_names(model)
     if list(saved_thresholds.label_names) != names:
         raise ValueError("these thresholds were saved for other labels than the model's.")
     scores = predict_proba(model, tokenizer, texts, **kwargs)

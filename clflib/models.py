@@ -53,6 +53,7 @@ __all__ = [
     "load_token_classifier",
     "load_encoder",
     "is_model_folder",
+    "model_label_names",
     "check_model_folder",
     "TASKS",
     "detect_task",
@@ -230,6 +231,15 @@ def is_model_folder(path: str | Path) -> bool:
     return (Path(path) / "config.json").is_file()
 
 
+def model_label_names(model) -> list[str]:
+    """A classifier's label names in id order, from its config (``id2label``).
+
+    >>> model_label_names(load_token_classifier("minilm-l2", ["O", "B-PER", "I-PER"]))
+    ['O', 'B-PER', 'I-PER']
+    """
+    return [model.config.id2label[i] for i in range(model.config.num_labels)]
+
+
 def check_model_folder(folder: str | Path, what: str = "") -> Path:
     """``folder`` as a Path when it holds a saved model (a ``config.json``), else a clear error.
 
@@ -314,10 +324,8 @@ def load_saved(folder: str | Path) -> SavedModel:
     else:
         model = load_sequence_classifier(str(folder))
     tokenizer = load_tokenizer(str(folder))
-    thresholds = None
-    if task != "token_classification":
-        names = [model.config.id2label[i] for i in range(model.config.num_labels)]
-        thresholds = load_thresholds(folder, names)
+    # a token classifier has no thresholds; a classifier's are checked against its labels
+    thresholds = None if task == "token_classification" else load_thresholds(folder, model_label_names(model))
     if thresholds is None and task == "multi_label":
         raise FileNotFoundError(
             f"{folder} holds a multi-label model but no {THRESHOLDS_FILE}: tune "

@@ -86,7 +86,6 @@ def TwoHeadClassifier(model_name: str, num_labels_a: int, num_labels_b: int, dro
 
     ``model(input_ids, attention_mask)`` returns ``(logits_a, logits_b)``.
     """
-
     return _build_module()(load_encoder(model_name), num_labels_a, num_labels_b, dropout)
 
 

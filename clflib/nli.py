@@ -170,7 +170,6 @@ def train_nli_model(recipe: NliRecipe, output_dir: str | Path, device=None) -> P
     [SEP]``), a new 3-way head with its own learning rate, the checkpoint with the best
     validation accuracy kept. Returns the folder.
     """
-
     output_dir = Path(output_dir)
     splits = data.load_dataset(recipe.dataset, None if recipe.dataset == "snli" else "nli")
     splits, _ = drop_unlabelled(splits)
@@ -236,7 +235,6 @@ def course_nli_model(
     >>> course_nli_model(hub_model="cross-encoder/nli-deberta-v3-small")
     'cross-encoder/nli-deberta-v3-small'
     """
-
     if hub_model:
         return hub_model
     if folder is not None and is_model_folder(folder):

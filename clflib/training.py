@@ -271,7 +271,6 @@ def check_dataset_labels(dataset, model, name: str = "dataset") -> None:
     ``[0, num_labels)``. Token classification: the same, -100 (not scored) allowed. Multi-label
     models and datasets without a label column are not checked here.
     """
-
     if dataset is None:
         return
     column = next((c for c in ("labels", "label") if c in dataset.column_names), None)
@@ -409,7 +408,6 @@ def fine_tune(
     >>> trainer = fine_tune("minilm", ["neg", "pos"], tokenizer, encoded["train"],
     ...                     encoded["validation"], profile, "runs/sentiment")  # doctest: +SKIP
     """
-
     if task not in ("sequence_classification", "token_classification"):
         raise ValueError(f"task must be 'sequence_classification' or 'token_classification', got {task!r}.")
     seed_everything(seed)

@@ -366,12 +366,13 @@ class _Input:
         unknown = [c for c in self.kept or [] if c not in names]
         if unknown:
             raise KeyError(f"--keep-columns names {unknown}, which INPUT does not have ({names}).")
-        if "row" in (names if self.kept is None else self.kept):
+        kept = names if self.kept is None else self.kept
+        if "row" in kept:
             raise ValueError(
                 "INPUT has a column named 'row', the name the output gives the input "
                 "row number: leave it out with --keep-columns (or rename it)."
             )
-        return list(dict.fromkeys([*(names if self.kept is None else self.kept), self.text_column]))
+        return list(dict.fromkeys([*kept, self.text_column]))
 
     def chunks(self) -> Iterator[tuple[int, pd.DataFrame]]:
         """``(index, chunk)`` pairs, each chunk holding the columns to read."""

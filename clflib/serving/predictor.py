@@ -61,7 +61,7 @@ import pandas as pd
 
 from clflib.data_checks import count_tokens, warn_if_truncated
 from clflib.inference import check_texts, in_length_order, scores_from_logits, text_problem
-from clflib.models import detect_task, load_saved
+from clflib.models import detect_task, load_saved, model_label_names
 from clflib.serving.latency import LatencyStats
 from clflib.serving.onnx_export import OnnxLogits, export_onnx
 from clflib.spans import merge_windows, spans_from_words, whitespace_word_ids
@@ -223,7 +223,7 @@ class Predictor:
         _check_sizes(backend, batch_size, max_length)
         self.task = detect_task(model)
         self.temperature = _check_temperature(temperature, self.task)
-        self.label_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self.label_names = model_label_names(model)
         self.thresholds = _check_thresholds(thresholds, self.task, self.label_names)
         self.stride = _check_token_options(tokenizer, self.task, max_length, stride)
         self.tokenizer = tokenizer

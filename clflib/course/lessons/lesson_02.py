@@ -38,7 +38,7 @@ DEFAULTS = {
 }
 
 OPTIONS = ("cross_entropy", "inverse", "sqrt_inverse", "effective_number", "focal", "oversampling")
-"""Every option the lesson can compare, in the order its table shows them (the cpu and gpu profiles run all)."""
+"""Every option the lesson can compare (the cpu and gpu profiles run all of them)."""
 
 SMOKE_OPTIONS = ("cross_entropy", "inverse", "focal", "oversampling")
 """The smoke run's options: one of each kind (plain, weighted, focal, sampled)."""
