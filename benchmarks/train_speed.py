@@ -280,7 +280,7 @@ def main(argv=None) -> int:
     import torch
     from transformers.utils import logging as hf_logging
 
-    from clflib import data
+    from clflib import data, sampling
 
     hf_logging.set_verbosity_error()
     if args.threads:
@@ -288,7 +288,7 @@ def main(argv=None) -> int:
     # every arm in the same precision: fp32 on a CPU (no native bf16 here), bf16 on a GPU that has it
     precision = "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "fp32"
     raw = data.load_dataset("rotten_tomatoes")
-    train = data.stratified_subsample(raw["train"], args.max_train_samples, "label", args.seed)
+    train = sampling.stratified_subsample(raw["train"], args.max_train_samples, "label", args.seed)
     test = raw["test"]
     workdir = Path(args.output).parent / "train_speed_checkpoints"
     print(

@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from clflib import data_files
 from clflib.environment import offline_mode_is_set
-from clflib.sampling import stratified_indices  # re-exported: lessons call data.stratified_indices
+from clflib.labels import label_maps, label_names  # listed here too: lessons read labels after loading
 
 __all__ = [
     "DATA_DIR_VARIABLE",
@@ -56,10 +54,6 @@ __all__ = [
     "load_support_inbox",
     "label_names",
     "label_maps",
-    "stratified_indices",
-    "stratified_subsample",
-    "select_classes",
-    "ensure_validation_split",
 ]
 
 DATA_DIR_VARIABLE = "CLFLIB_DATA_DIR"
@@ -563,101 +557,3 @@ def _support_inbox_nli():
         }
     )
     return _inbox_splits(rows, features)
-
-
-# --- labels and subsampling --------------------------------------------------------------
-
-
-def label_names(dataset, column: str) -> list[str]:
-    """Names of a ClassLabel column (or a list-of-ClassLabel column, for multi-label data)."""
-    import datasets
-
-    feature = dataset.features.get(column)
-    if feature is None:
-        raise KeyError(f"No column {column!r}; columns are {list(dataset.features)}.")
-    inner = getattr(feature, "feature", None)
-    if isinstance(feature, datasets.ClassLabel):
-        return list(feature.names)
-    if isinstance(inner, datasets.ClassLabel):
-        return list(inner.names)
-    raise TypeError(
-        f"Column {column!r} is {feature}, not a ClassLabel: cast it first, e.g. "
-        f"dataset.class_encode_column({column!r})."
-    )
-
-
-def label_maps(names: Sequence[str]) -> tuple[dict[int, str], dict[str, int]]:
-    """``(id2label, label2id)`` from a list of label names.
-
-    >>> label_maps(["neg", "pos"])
-    ({0: 'neg', 1: 'pos'}, {'neg': 0, 'pos': 1})
-    """
-    id2label = {i: str(name) for i, name in enumerate(names)}
-    if len(set(id2label.values())) != len(id2label):
-        repeated = sorted({n for n in id2label.values() if list(id2label.values()).count(n) > 1})
-        raise ValueError(
-            f"label names repeat: {repeated}; each label needs one name, or id2label and label2id "
-            "would disagree."
-        )
-    return id2label, {name: i for i, name in id2label.items()}
-
-
-def stratified_subsample(dataset, n: int | None, label_column: str | None = "label", seed: int = 42):
-    """A subset of ``n`` rows keeping label proportions (random when ``label_column`` is None).
-
-    ``n=None`` or ``n >= len(dataset)`` returns the dataset unchanged.
-    """
-    if n is None or n >= len(dataset):
-        return dataset
-    if label_column is None:
-        rng = np.random.default_rng(seed)
-        return dataset.select(np.sort(rng.choice(len(dataset), size=n, replace=False)))
-    return dataset.select(stratified_indices(list(dataset[label_column]), n, seed))
-
-
-def select_classes(dataset, classes: Sequence[int], label_column: str = "label"):
-    """The rows of ``dataset`` (a Dataset or DatasetDict) whose label is one of ``classes``,
-    relabelled 0..len(classes)-1 in the order given, with the ClassLabel names to match: a
-    smaller problem of the same kind (lesson 06's learning curve on 18 of 77 intents).
-
-    >>> small = select_classes(banking["test"], [4, 0])  # doctest: +SKIP
-    >>> label_names(small, "label")  # doctest: +SKIP
-    ['automatic_top_up', 'activate_my_card']
-    """
-    import datasets
-
-    if isinstance(dataset, datasets.DatasetDict):
-        return datasets.DatasetDict(
-            {name: select_classes(split, classes, label_column) for name, split in dataset.items()}
-        )
-    names = label_names(dataset, label_column)
-    new_id = {}
-    for position, value in enumerate(classes):
-        if not isinstance(value, (int, np.integer)) or not 0 <= int(value) < len(names):
-            raise ValueError(
-                f"classes[{position}] = {value!r} is not a label id of {label_column!r} (0..{len(names) - 1})."
-            )
-        if int(value) in new_id:
-            raise ValueError(f"classes[{position}] = {value!r} is listed twice.")
-        new_id[int(value)] = len(new_id)
-    kept = dataset.filter(lambda label: label in new_id, input_columns=label_column)
-    relabelled = kept.map(lambda label: {label_column: new_id[label]}, input_columns=label_column)
-    return relabelled.cast_column(label_column, datasets.ClassLabel(names=[names[old] for old in new_id]))
-
-
-def ensure_validation_split(dataset_dict, label_column: str = "label", fraction: float = 0.1, seed: int = 42):
-    """Carve a stratified validation split out of train when the dataset has none (banking77).
-
-    Model selection (early stopping, thresholds) must never look at the test split.
-    """
-    import datasets
-
-    if "validation" in dataset_dict:
-        return dataset_dict
-    train = dataset_dict["train"]
-    n_validation = max(1, int(round(len(train) * fraction)))
-    picked = stratified_indices(list(train[label_column]), n_validation, seed)
-    rest = np.setdiff1d(np.arange(len(train)), picked)
-    splits = dict(dataset_dict)
-    splits["train"], splits["validation"] = train.select(rest), train.select(picked)
-    return datasets.DatasetDict(splits)

@@ -2,7 +2,7 @@
 
 Taught in lesson 06 (SetFit against fine-tuning and frozen embeddings).
 
-"I have 8 labelled examples per class" is where most projects start. :func:`sample_per_class`
+"I have 8 labelled examples per class" is where most projects start. :func:`clflib.sampling.sample_per_class`
 draws exactly K examples of every class from a training split, reproducibly; a different seed is
 a different sample, so a learning curve over seeds measures how much the *choice* of examples
 matters. :func:`contrastive_pair_counts` says how many sentence pairs K examples of C classes
@@ -27,10 +27,10 @@ import numpy as np
 from clflib.data_checks import warn_if_truncated
 from clflib.environment import seed_everything
 from clflib.models import load_tokenizer, resolve_model_name
+from clflib.sampling import sample_per_class
 from clflib.training import fine_tune, tokenize_dataset
 
 __all__ = [
-    "sample_per_class",
     "contrastive_pair_counts",
     "setfit_pair_count",
     "SETFIT_LOSSES",
@@ -47,47 +47,6 @@ __all__ = [
     "seed_gap",
     "summarise_curve",
 ]
-
-
-def sample_per_class(
-    dataset, k: int, label_column: str = "label", seed: int = 42, classes: Sequence[int] | None = None
-):
-    """Exactly ``k`` rows of every class of ``dataset`` (a training split), drawn with ``seed``.
-
-    ``classes`` keeps only those label ids (a fixed subset of intents, say); by default every
-    class present in the data. The rows come back grouped by class, in a seeded random order
-    within each class. The same seed gives the same rows; a class with fewer than ``k`` rows
-    raises a ValueError naming it and its count (sample from the training split, never the
-    test split).
-    """
-    if not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer (examples per class), got {k!r}.")
-    if label_column not in dataset.column_names:
-        raise KeyError(f"No column {label_column!r}; the dataset has {dataset.column_names}.")
-    labels = np.asarray(dataset[label_column])
-    wanted = sorted(set(labels.tolist())) if classes is None else [int(c) for c in classes]
-    rng = np.random.default_rng(seed)
-    chosen = []
-    short = []
-    for label in wanted:
-        rows = np.flatnonzero(labels == label)
-        if len(rows) < k:
-            short.append((label, len(rows)))
-            continue
-        chosen.extend(rng.choice(rows, size=k, replace=False).tolist())
-    if short:
-        names = _label_names(dataset, label_column)
-        described = ", ".join(f"{names[label] if names else label} ({count})" for label, count in short[:5])
-        raise ValueError(
-            f"{len(short)} class(es) have fewer than k={k} rows in this split: {described}"
-            f"{' ...' if len(short) > 5 else ''}. Lower k, or leave those classes out with classes=[...]."
-        )
-    return dataset.select(chosen)
-
-
-def _label_names(dataset, column: str) -> list[str] | None:
-    names = getattr(dataset.features.get(column), "names", None)
-    return list(names) if names else None
 
 
 def contrastive_pair_counts(k: int, num_classes: int) -> dict[str, int]:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clflib import data, metrics, models, profiles, training
+from clflib import data, metrics, models, profiles, sampling, training
 from clflib.data import NLI_LABELS, PROJECT_DATA, read_jsonl
 from clflib.models import is_model_folder
 
@@ -173,10 +173,10 @@ def train_nli_model(recipe: NliRecipe, output_dir: str | Path, device=None) -> P
     output_dir = Path(output_dir)
     splits = data.load_dataset(recipe.dataset, None if recipe.dataset == "snli" else "nli")
     splits, _ = drop_unlabelled(splits)
-    splits["train"] = data.stratified_subsample(
+    splits["train"] = sampling.stratified_subsample(
         splits["train"], recipe.max_train_samples, "label", recipe.seed
     )
-    splits["validation"] = data.stratified_subsample(
+    splits["validation"] = sampling.stratified_subsample(
         splits["validation"], recipe.max_eval_samples, "label", recipe.seed
     )
     tokenizer = models.load_tokenizer(recipe.model_name)

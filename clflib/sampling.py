@@ -1,12 +1,20 @@
-"""Make imbalance on purpose, and counter it by sampling.
+"""Pick rows: stratified subsets, K per class, a subset of classes, a validation split, a long tail.
 
-Taught in lesson 02.
+Every row-sampling helper of the course lives here. Used in every lesson (lessons 01-10 shrink
+their splits with :func:`stratified_subsample`); lesson 06 draws K examples per class with
+:func:`sample_per_class` and keeps a subset of intents with :func:`select_classes`; lesson 02
+makes and counters imbalance on purpose.
 
+``stratified_indices`` draws ``n`` row numbers keeping each label's share;
+``stratified_subsample`` applies it to a Dataset; ``ensure_validation_split`` carves a stratified
+validation split out of train when a dataset has none (never out of test).
 ``long_tail_subsample`` cuts a training split down to a long tail (the largest class ``ratio``
 times the smallest, class sizes falling geometrically in between) so a learner can watch
 imbalance bite. ``oversampling_sampler`` draws training examples with probability inversely
 proportional to their class size, so every class is seen about equally often.
 
+>>> stratified_indices([0, 0, 0, 0, 1, 1, 1, 1], 4, seed=0).tolist()
+[2, 3, 4, 5]
 >>> long_tail_counts(5, max_count=100, ratio=50).tolist()
 [100, 38, 14, 5, 2]
 """
@@ -17,8 +25,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from clflib.labels import label_names
+
 __all__ = [
     "stratified_indices",
+    "stratified_subsample",
+    "sample_per_class",
+    "select_classes",
+    "ensure_validation_split",
     "long_tail_counts",
     "long_tail_head_for_budget",
     "long_tail_indices",
@@ -180,3 +194,105 @@ def stratified_indices(labels: Sequence[int], n: int, seed: int = 42) -> np.ndar
         rng.choice(np.flatnonzero(labels == cls), size=q, replace=False) for cls, q in zip(classes, quota)
     ]
     return np.sort(np.concatenate(chosen))
+
+
+def stratified_subsample(dataset, n: int | None, label_column: str | None = "label", seed: int = 42):
+    """A subset of ``n`` rows keeping label proportions (random when ``label_column`` is None).
+
+    ``n=None`` or ``n >= len(dataset)`` returns the dataset unchanged.
+    """
+    if n is None or n >= len(dataset):
+        return dataset
+    if label_column is None:
+        rng = np.random.default_rng(seed)
+        return dataset.select(np.sort(rng.choice(len(dataset), size=n, replace=False)))
+    return dataset.select(stratified_indices(list(dataset[label_column]), n, seed))
+
+
+def select_classes(dataset, classes: Sequence[int], label_column: str = "label"):
+    """The rows of ``dataset`` (a Dataset or DatasetDict) whose label is one of ``classes``,
+    relabelled 0..len(classes)-1 in the order given, with the ClassLabel names to match: a
+    smaller problem of the same kind (lesson 06's learning curve on 18 of 77 intents).
+
+    >>> small = select_classes(banking["test"], [4, 0])  # doctest: +SKIP
+    >>> label_names(small, "label")  # doctest: +SKIP
+    ['automatic_top_up', 'activate_my_card']
+    """
+    import datasets
+
+    if isinstance(dataset, datasets.DatasetDict):
+        return datasets.DatasetDict(
+            {name: select_classes(split, classes, label_column) for name, split in dataset.items()}
+        )
+    names = label_names(dataset, label_column)
+    new_id = {}
+    for position, value in enumerate(classes):
+        if not isinstance(value, (int, np.integer)) or not 0 <= int(value) < len(names):
+            raise ValueError(
+                f"classes[{position}] = {value!r} is not a label id of {label_column!r} (0..{len(names) - 1})."
+            )
+        if int(value) in new_id:
+            raise ValueError(f"classes[{position}] = {value!r} is listed twice.")
+        new_id[int(value)] = len(new_id)
+    kept = dataset.filter(lambda label: label in new_id, input_columns=label_column)
+    relabelled = kept.map(lambda label: {label_column: new_id[label]}, input_columns=label_column)
+    return relabelled.cast_column(label_column, datasets.ClassLabel(names=[names[old] for old in new_id]))
+
+
+def ensure_validation_split(dataset_dict, label_column: str = "label", fraction: float = 0.1, seed: int = 42):
+    """Carve a stratified validation split out of train when the dataset has none (banking77).
+
+    Model selection (early stopping, thresholds) must never look at the test split.
+    """
+    import datasets
+
+    if "validation" in dataset_dict:
+        return dataset_dict
+    train = dataset_dict["train"]
+    n_validation = max(1, int(round(len(train) * fraction)))
+    picked = stratified_indices(list(train[label_column]), n_validation, seed)
+    rest = np.setdiff1d(np.arange(len(train)), picked)
+    splits = dict(dataset_dict)
+    splits["train"], splits["validation"] = train.select(rest), train.select(picked)
+    return datasets.DatasetDict(splits)
+
+
+def sample_per_class(
+    dataset, k: int, label_column: str = "label", seed: int = 42, classes: Sequence[int] | None = None
+):
+    """Exactly ``k`` rows of every class of ``dataset`` (a training split), drawn with ``seed``.
+
+    ``classes`` keeps only those label ids (a fixed subset of intents, say); by default every
+    class present in the data. The rows come back grouped by class, in a seeded random order
+    within each class. The same seed gives the same rows; a class with fewer than ``k`` rows
+    raises a ValueError naming it and its count (sample from the training split, never the
+    test split).
+    """
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer (examples per class), got {k!r}.")
+    if label_column not in dataset.column_names:
+        raise KeyError(f"No column {label_column!r}; the dataset has {dataset.column_names}.")
+    labels = np.asarray(dataset[label_column])
+    wanted = sorted(set(labels.tolist())) if classes is None else [int(c) for c in classes]
+    rng = np.random.default_rng(seed)
+    chosen = []
+    short = []
+    for label in wanted:
+        rows = np.flatnonzero(labels == label)
+        if len(rows) < k:
+            short.append((label, len(rows)))
+            continue
+        chosen.extend(rng.choice(rows, size=k, replace=False).tolist())
+    if short:
+        names = _label_names(dataset, label_column)
+        described = ", ".join(f"{names[label] if names else label} ({count})" for label, count in short[:5])
+        raise ValueError(
+            f"{len(short)} class(es) have fewer than k={k} rows in this split: {described}"
+            f"{' ...' if len(short) > 5 else ''}. Lower k, or leave those classes out with classes=[...]."
+        )
+    return dataset.select(chosen)
+
+
+def _label_names(dataset, column: str) -> list[str] | None:
+    names = getattr(dataset.features.get(column), "names", None)
+    return list(names) if names else None

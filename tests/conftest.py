@@ -322,3 +322,20 @@ def assert_colab_block_is_rerunnable():
         assert "output.enable_custom_widget_manager()" in source, "progress bars need Colab's widget manager"
 
     return check
+
+
+@pytest.fixture()
+def labelled():
+    """19 rows of three support intents, 10/6/3: K-per-class sampling and learning curves."""
+    import datasets
+
+    labels = [0] * 10 + [1] * 6 + [2] * 3
+    return datasets.Dataset.from_dict(
+        {"text": [f"text {i}" for i in range(len(labels))], "label": labels},
+        features=datasets.Features(
+            {
+                "text": datasets.Value("string"),
+                "label": datasets.ClassLabel(names=["billing", "delivery", "refund"]),
+            }
+        ),
+    )

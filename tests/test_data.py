@@ -1,7 +1,4 @@
-import collections
-
 import datasets
-import numpy as np
 import pytest
 
 from clflib import data
@@ -115,43 +112,6 @@ def test_label_names_of_a_non_class_label_column_explains_the_fix():
         data.label_names(ds, "label")
     with pytest.raises(KeyError):
         data.label_names(ds, "nope")
-
-
-def test_stratified_indices_keep_shares_and_size():
-    labels = [0] * 900 + [1] * 90 + [2] * 10
-    picked = data.stratified_indices(labels, 100, seed=1)
-    counts = collections.Counter(np.asarray(labels)[picked].tolist())
-    assert len(picked) == 100 and len(set(picked.tolist())) == 100
-    assert counts == {0: 90, 1: 9, 2: 1}
-    assert (np.diff(picked) > 0).all()  # sorted: original order kept
-    assert (picked == data.stratified_indices(labels, 100, seed=1)).all()
-    assert not (picked == data.stratified_indices(labels, 100, seed=2)).all()
-
-
-def test_stratified_indices_keep_every_class_when_they_can():
-    labels = [0] * 97 + [1, 2, 3]
-    picked = data.stratified_indices(labels, 10, seed=0)
-    assert set(np.asarray(labels)[picked].tolist()) == {0, 1, 2, 3} and len(picked) == 10
-
-
-def test_subsample_none_or_large_returns_the_same_rows():
-    ds = datasets.Dataset.from_dict({"text": list("abcd"), "label": [0, 1, 0, 1]})
-    assert data.stratified_subsample(ds, None) is ds
-    assert data.stratified_subsample(ds, 10) is ds
-    assert len(data.stratified_subsample(ds, 2, label_column=None)) == 2
-
-
-def test_validation_split_is_carved_from_train_without_overlap():
-    ds = datasets.DatasetDict(
-        train=datasets.Dataset.from_dict(
-            {"text": [f"t{i}" for i in range(100)], "label": [i % 4 for i in range(100)]}
-        )
-    )
-    out = data.ensure_validation_split(ds, fraction=0.2)
-    assert len(out["train"]) == 80 and len(out["validation"]) == 20
-    assert not set(out["train"]["text"]) & set(out["validation"]["text"])
-    assert collections.Counter(out["validation"]["label"]) == {0: 5, 1: 5, 2: 5, 3: 5}
-    assert data.ensure_validation_split(out) is out
 
 
 def test_support_inbox_ner_config_has_wnut_17s_schema_and_the_inbox_splits():

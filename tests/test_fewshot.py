@@ -10,40 +10,6 @@ import pytest
 from clflib import fewshot
 
 
-@pytest.fixture()
-def labelled():
-    labels = [0] * 10 + [1] * 6 + [2] * 3
-    return datasets.Dataset.from_dict(
-        {"text": [f"text {i}" for i in range(len(labels))], "label": labels},
-        features=datasets.Features(
-            {
-                "text": datasets.Value("string"),
-                "label": datasets.ClassLabel(names=["billing", "delivery", "refund"]),
-            }
-        ),
-    )
-
-
-def test_exactly_k_per_class_and_reproducible(labelled):
-    sample = fewshot.sample_per_class(labelled, 3, seed=7)
-    assert sorted(np.bincount(sample["label"]).tolist()) == [3, 3, 3]
-    assert sample["text"] == fewshot.sample_per_class(labelled, 3, seed=7)["text"]
-    assert len(set(sample["text"])) == 9, "no row is drawn twice"
-    others = [tuple(fewshot.sample_per_class(labelled, 3, seed=s)["text"]) for s in range(5)]
-    assert len(set(others)) > 1, "another seed is another sample"
-
-
-def test_a_class_subset_and_a_short_class(labelled):
-    sample = fewshot.sample_per_class(labelled, 5, classes=[0, 1], seed=1)
-    assert np.bincount(sample["label"]).tolist() == [5, 5]
-    with pytest.raises(ValueError, match=r"refund \(3\).*Lower k"):
-        fewshot.sample_per_class(labelled, 5)
-    with pytest.raises(ValueError, match="positive integer"):
-        fewshot.sample_per_class(labelled, 0)
-    with pytest.raises(KeyError, match="intent"):
-        fewshot.sample_per_class(labelled, 2, label_column="intent")
-
-
 @pytest.mark.parametrize("k, classes", [(1, 4), (2, 3), (4, 5), (8, 2)])
 def test_pair_counts_match_enumeration(k, classes):
     examples = [(c, i) for c in range(classes) for i in range(k)]
@@ -180,21 +146,6 @@ def test_fine_tune_few_shot_trains_without_a_validation_split(tmp_path):
     assert model.config.id2label == {0: "shipping", 1: "refund"} and not model.training
     assert inference.predict_proba(model, tokenizer, ["refund now"]).shape == (1, 2)
     assert not (tmp_path / "ft").exists() or not any((tmp_path / "ft").glob("checkpoint-*"))
-
-
-def test_select_classes_relabels_in_the_order_given():
-    from clflib import data
-
-    split = datasets.Dataset.from_dict({"text": list("abcdef"), "label": [0, 1, 2, 0, 1, 2]}).cast_column(
-        "label", datasets.ClassLabel(names=["x", "y", "z"])
-    )
-    small = data.select_classes(datasets.DatasetDict(train=split), [2, 0])["train"]
-    assert small["text"] == ["a", "c", "d", "f"] and small["label"] == [1, 0, 1, 0]
-    assert data.label_names(small, "label") == ["z", "x"]
-    with pytest.raises(ValueError, match=r"classes\[1\] = 3 is not a label id"):
-        data.select_classes(split, [0, 3])
-    with pytest.raises(ValueError, match="listed twice"):
-        data.select_classes(split, [1, 1])
 
 
 def test_an_empty_curve_is_an_empty_table_with_its_columns():
