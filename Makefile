@@ -24,7 +24,7 @@ endif
 # course's own data with MiniLM's first 2 layers (what PROFILE = "smoke" in a notebook runs).
 PROFILE ?= auto
 
-.PHONY: setup course test test-full test-fast lint format lab clean exercises exercises-check grade bench-train bench-inference
+.PHONY: setup course reference book test test-full test-fast lint format lab clean exercises exercises-check grade bench-train bench-inference
 
 setup: $(STAMP)
 
@@ -38,6 +38,18 @@ $(STAMP): pyproject.toml
 
 course: setup
 	$(PY) -m clflib.course run --profile $(PROFILE)
+
+# The reference runs in reference/: each lesson run once in the cpu profile, its executed notebook
+# (outputs, plots, findings; no progress bars, no paths of this machine) and metrics kept. Rerun the
+# ones a test names as stale:  make reference LESSONS="03 09"  (all ten: about 80 minutes on 2 cores).
+LESSONS ?=
+reference: setup
+	$(PY) -m clflib.course reference $(if $(LESSONS),--lessons $(LESSONS))
+
+# The course website in _build/book/html: the README, the reference runs and the exercise
+# notebooks, built offline with Sphinx (see book/conf.py); open _build/book/html/index.html.
+book: setup
+	$(PY) -m clflib.course.book
 
 # Two workers on the course's 2 cores (each with its share of the threads, see tests/conftest.py).
 # --dist loadscope keeps a test class (or a module's functions) in one worker: a lesson and the
@@ -82,7 +94,7 @@ lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir .
 
 clean:
-	rm -rf runs/ .pytest_cache/
+	rm -rf runs/ _build/ .pytest_cache/
 
 # Exercise sets (see exercises/README.md). `make exercises` builds every master with otter assign,
 # which grades the solutions first, and refreshes the committed student versions.

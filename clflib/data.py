@@ -269,7 +269,10 @@ def load_dataset(
 
     For your own data, ``task`` is its shape and ``columns`` maps the shape's column names to
     yours (see :mod:`clflib.data_files`, which checks every row and draws missing splits);
-    ``verbose`` prints what was done. Raises :class:`DatasetUnavailable`, saying what was tried,
+    ``verbose`` prints what was done. ``config`` picks a registered set's configuration (e.g.
+    the support inbox's task) or a Hub dataset's; ``seed`` draws the splits a file of your own
+    lacks; ``parameters`` names, for each column, the lesson parameter a learner sets for it, so
+    an error can say which to change. Raises :class:`DatasetUnavailable`, saying what was tried,
     when a registered set is neither on disk nor on the Hub, and
     :class:`clflib.data_files.DataFileError` for a file that cannot be used as it is.
     """
@@ -365,7 +368,8 @@ def load_lesson_dataset(
     """The dataset a lesson should use under ``profile``, and its name.
 
     Returns ``(dataset_dict, used_name)``. A file, folder or Hub id of your own is always used,
-    in every profile (``task``, ``columns`` and ``parameters`` as in :func:`load_dataset`; what
+    in every profile (``config``, ``task``, ``columns``, ``seed`` and ``parameters`` as in
+    :func:`load_dataset`; what
     was done is printed), and never replaced by another set: a problem with it is an error. For
     a registered name, the smoke profile uses the support inbox (``fallback_config`` picks its
     task), and when the set can't be had the support inbox is used instead, with a warning

@@ -51,7 +51,10 @@ def embed(
     """One embedding per text, in the order given: a float32 array (len(texts), hidden size).
 
     Each distinct text is embedded once; batches are formed from texts of similar length.
-    ``normalize`` scales each vector to length 1 (dot product = cosine similarity). Pass
+    ``normalize`` scales each vector to length 1 (dot product = cosine similarity);
+    ``batch_size`` texts go through the model at a time, on ``device`` (default: wherever the
+    model already is); ``show_progress`` shows a progress bar (default: for more than
+    1,000 texts). Pass
     ``model`` and ``tokenizer`` to reuse loaded ones (the model's ``base_model`` is used, so a
     sequence classifier's body works too); else ``model_name`` is loaded
     (:func:`clflib.models.load_encoder`). A missing or empty text raises, naming its position.

@@ -175,7 +175,9 @@ def predict_proba(
     Texts (or pairs) longer than ``max_length`` tokens are cut; when more than 5% of them are, a
     :class:`clflib.data_checks.TruncationWarning` says how many, once per call.
 
-    Texts are sorted by length so each batch pads only to its own longest text, then the rows
+    ``model`` and ``tokenizer`` are a sequence classifier and its tokenizer; ``batch_size`` texts
+    go through the model at a time. Texts are sorted by length so each batch pads only to its own
+    longest text, then the rows
     are put back in the input order. A progress bar shows for more than 1,000 texts unless
     ``show_progress`` says otherwise.
     """

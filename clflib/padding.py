@@ -66,8 +66,11 @@ def padding_cost(
     computed and thrown away, so the model's weights do not change. The model runs where it
     is (move it to the GPU first to time the GPU). Texts are cut at ``max_length`` tokens (a
     :class:`clflib.data_checks.TruncationWarning` when more than 5% are).
+
+    ``model`` and ``tokenizer``: a sequence classifier and its tokenizer; ``texts`` and
+    ``labels``: the examples timed, ``batch_size`` of them per step; ``seed`` orders the batches
+    of the shuffled strategies; ``show_progress`` shows a progress bar.
     """
-    import torch
     from tqdm.auto import tqdm
 
     texts, labels = list(texts), np.asarray(labels)
@@ -90,23 +93,7 @@ def padding_cost(
     )
     for strategy in STRATEGIES:
         batches = batch_shapes(lengths, batch_size, max_length, strategy, seed)
-        started = time.perf_counter()
-        for idx, width in batches:
-            ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
-            for row, i in enumerate(idx):
-                ids[row, : lengths[i]] = torch.tensor(encoded[i])
-            mask = (ids != pad_id).long()
-            out = model(
-                input_ids=ids.to(device),
-                attention_mask=mask.to(device),
-                labels=torch.tensor(labels[idx]).to(device),
-            )
-            out.loss.backward()
-            model.zero_grad(set_to_none=True)
-            progress.update()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        seconds = time.perf_counter() - started
+        seconds = _time_training_pass(model, batches, encoded, labels, pad_id, progress)
         processed = sum(len(idx) * width for idx, width in batches)
         rows.append(
             {
@@ -121,3 +108,28 @@ def padding_cost(
     table = pd.DataFrame(rows)
     table["speedup_vs_max_length"] = table["seconds"].iloc[0] / table["seconds"]
     return table
+
+
+def _time_training_pass(model, batches, encoded, labels: np.ndarray, pad_id: int, progress) -> float:
+    """Seconds for forward and backward over ``batches`` (row indices, padded width), weights
+    untouched (gradients are dropped after each batch)."""
+    import torch
+
+    device = next(model.parameters()).device
+    started = time.perf_counter()
+    for idx, width in batches:
+        ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
+        for row, i in enumerate(idx):
+            ids[row, : len(encoded[i])] = torch.tensor(encoded[i])
+        mask = (ids != pad_id).long()
+        out = model(
+            input_ids=ids.to(device),
+            attention_mask=mask.to(device),
+            labels=torch.tensor(labels[idx]).to(device),
+        )
+        out.loss.backward()
+        model.zero_grad(set_to_none=True)
+        progress.update()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - started

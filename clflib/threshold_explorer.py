@@ -76,6 +76,21 @@ def explore_label(
     return LabelView(summary, pd.DataFrame(rows, columns=["side", "score", "has label", "text"]))
 
 
+def _show_snapshot(targets: np.ndarray, scores: np.ndarray, name: str, threshold: float) -> None:
+    """The first label's curve as a static figure: what a reader sees without a live kernel."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    static = plots.plot_threshold_curve(
+        threshold_curve(targets, scores),
+        name,
+        threshold,
+        title=f"{name}: snapshot at {threshold:.2f} (static; the live figure is below)",
+    )
+    display(static)
+    plt.close(static)  # shown once: the inline backend would draw an open figure again
+
+
 def threshold_explorer(
     targets: np.ndarray,
     scores: np.ndarray,
@@ -88,21 +103,12 @@ def threshold_explorer(
     Starts at each label's ``thresholds`` value. Returns the widget (display it), or None when
     ipywidgets is not installed; the static curve of the first label is always drawn.
     """
+    import matplotlib.pyplot as plt
     from IPython.display import display
 
     targets, scores = np.asarray(targets), np.asarray(scores, dtype=float)
     thresholds = np.broadcast_to(np.asarray(thresholds, dtype=float), (targets.shape[1],))
-    import matplotlib.pyplot as plt
-
-    curve = threshold_curve(targets[:, 0], scores[:, 0])
-    static = plots.plot_threshold_curve(
-        curve,
-        label_names[0],
-        float(thresholds[0]),
-        title=f"{label_names[0]}: snapshot at {float(thresholds[0]):.2f} (static; the live figure is below)",
-    )
-    display(static)
-    plt.close(static)  # shown once: the inline backend would draw an open figure again
+    _show_snapshot(targets[:, 0], scores[:, 0], label_names[0], float(thresholds[0]))
     try:
         import ipywidgets as widgets
     except ImportError:

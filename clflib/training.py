@@ -324,10 +324,13 @@ def make_trainer(
         model, tokenizer: from :mod:`clflib.models`.
         train_dataset, eval_dataset: tokenized (see :func:`tokenize_dataset`).
         profile: sizes and optimisation settings (see :mod:`clflib.profiles`).
+        output_dir: where checkpoints and the best model's files are written.
         compute_metrics: e.g. :func:`clflib.metrics.make_compute_metrics`; it must produce
             ``metric_for_best_model`` (without the "eval_" prefix).
         early_stopping: stop when the metric has not improved for
             ``profile.early_stopping_patience`` evaluations.
+        callbacks: more ``TrainerCallback`` objects, after the early-stopping one.
+        seed: seeds the run (weights of a new head, shuffling, dropout) and the data order.
         loss: a ``compute_loss_func`` (see :func:`clflib.losses.make_loss`) replacing the
             model's own cross-entropy, e.g. weighted or focal.
         train_sampler: a torch Sampler for the training set (see

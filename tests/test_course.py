@@ -167,7 +167,7 @@ def test_every_lesson_declares_its_budget_and_floors():
         assert lesson.ci_budget, f"{lesson.slug}: no CI budget"
         assert lesson.floors, f"{lesson.slug}: no real-data floors"
         assert lesson.claims is not None, f"{lesson.slug}: no claims"
-        assert set(lesson.key_metrics) and lesson.cpu_results
+        assert set(lesson.key_metrics) and lesson.results
     assert get_lesson("08") is get_lesson("08_production_inference")
     with pytest.raises(ValueError, match="Unknown lesson"):
         get_lesson("42")

@@ -66,6 +66,8 @@ def chain_class(profile: str, root: str) -> type:
             def test_lesson_real_data_ci_budget(self, lesson, lesson_runs, real_data_dir):
                 result = lesson_runs(lesson, "cpu")
                 assert result.ok, result.explain()
+                # the README's results cell is written from the same keys of a cpu-profile run
+                assert lesson.results(result.metrics)
 
     Chain.members = [lesson.slug for lesson in members]
     Chain.__name__ = Chain.__qualname__ = (

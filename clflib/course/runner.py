@@ -6,8 +6,12 @@ Course tooling: ``make course`` and the tests.
 with papermill into ``runs/<profile>/``, each writes its key metrics as JSON beside its executed
 copy, and a table of metrics and runtimes is printed. The tests use :func:`run_lesson` too.
 
+``python -m clflib.course reference`` runs lessons in the cpu profile and keeps each passing run
+as its reference (:mod:`clflib.course.reference`, ``make reference``).
+
 ``python -m clflib.course readme-table`` prints the README's lesson table, Colab links included,
-from :data:`LESSONS` (the one place they are written).
+from :data:`LESSONS` (the one place they are written) and each lesson's reference run (its
+results and runtime).
 
 >>> colab_url(LESSONS[0]).endswith("notebooks/01_binary_sentiment.ipynb")
 True
@@ -16,7 +20,9 @@ True
 from __future__ import annotations
 
 import argparse
+import datetime
 import functools
+import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -24,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clflib.course import BRANCH, REPOSITORY, RUNS_DIR
+from clflib.course import BRANCH, REPOSITORY, RUNS_DIR, reference
 from clflib.course.lessons import LESSONS, Lesson, get_lesson
 from clflib.course.reporting import read_metrics
 from clflib.data_files import looks_like_a_path
@@ -40,6 +46,8 @@ __all__ = [
     "LessonRun",
     "run_lesson",
     "run_and_verify",
+    "make_reference",
+    "results_cell",
     "format_runs",
     "main",
 ]
@@ -70,10 +78,24 @@ def colab_url(lesson: Lesson) -> str:
     )
 
 
+def results_cell(lesson: Lesson) -> str:
+    """The README's results cell: the lesson's reference run, summarised, and how long it took.
+
+    A lesson without a reference run yet says so, and how to make one.
+    """
+    record = reference.read_record(lesson)
+    if record is None or lesson.results is None:
+        return f"no reference run yet (make reference LESSONS={lesson.number})"
+    run = record["run"]
+    cores = re.match(r"(\d+) CPU cores", run["machine"])
+    where = f"{cores.group(1)} cores" if cores else run["machine"]
+    return f"{lesson.results(record['metrics'])}; {run['seconds'] / 60:.1f} min on {where}"
+
+
 def readme_table(lessons: Sequence[Lesson] = LESSONS) -> str:
     """The Markdown table of lessons for the README."""
     lines = [
-        "| # | lesson | dataset | what it teaches | cpu profile results | Colab |",
+        "| # | lesson | dataset | what it teaches | cpu profile results (reference run) | Colab |",
         "|---|---|---|---|---|---|",
     ]
     badge = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -82,7 +104,7 @@ def readme_table(lessons: Sequence[Lesson] = LESSONS) -> str:
         link = f"[![Open In Colab]({badge})]({colab_url(lesson)})"
         lines.append(
             f"| {number} | [{lesson.title}](notebooks/{lesson.notebook.name}) | "
-            f"{lesson.dataset} | {lesson.teaches} | {lesson.cpu_results} | {link} |"
+            f"{lesson.dataset} | {lesson.teaches} | {results_cell(lesson)} | {link} |"
         )
     return "\n".join(lines)
 
@@ -306,6 +328,28 @@ def run_and_verify(
     return result
 
 
+def make_reference(lesson: Lesson, output_dir: str | Path | None = None) -> LessonRun:
+    """Run ``lesson`` in the cpu profile and, when it passes its claims, keep it as its reference
+    (:func:`clflib.course.reference.write_reference`).
+
+    The run itself goes to ``runs/reference/`` (checkpoints, models); only the cleaned notebook
+    and its record land in ``reference/``. A failed run writes nothing there.
+    """
+    profile = reference.REFERENCE_PROFILE
+    result = run_and_verify(lesson, profile, Path(output_dir) if output_dir else RUNS_DIR / "reference")
+    if result.ok:
+        run = {
+            "lesson": lesson.slug,
+            "profile": profile,
+            "seconds": round(result.seconds, 1),
+            "machine": reference.machine_description(),
+            "date": datetime.date.today().isoformat(),
+            "versions": reference.versions(),
+        }
+        reference.write_reference(lesson, result.executed_notebook, result.metrics, run)
+    return result
+
+
 def format_runs(runs: Sequence[LessonRun], profile: str) -> str:
     """A plain-text table: lesson, status, runtime and each lesson's key metrics."""
     by_slug = {lesson.slug: lesson for lesson in LESSONS}
@@ -348,12 +392,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"{name} {seconds}" for name, seconds in CELL_TIMEOUTS.items())
         + ")",
     )
+    keep = commands.add_parser("reference", help="run lessons in the cpu profile and keep them in reference/")
+    keep.add_argument("--lessons", nargs="*", default=None, help="lesson numbers or slugs (default: all)")
     commands.add_parser("readme-table", help="print the README's lesson table")
     args = parser.parse_args(argv)
 
     if args.command == "readme-table":
         print(readme_table())
         return 0
+
+    if args.command == "reference":
+        return _keep_references(args.lessons, parser)
 
     profile = resolve_profile_name(args.profile)
     try:
@@ -373,6 +422,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs.append(result)
     print()
     print(format_runs(runs, profile))
+    return 0 if all(run.ok for run in runs) else 1
+
+
+def _keep_references(names: Sequence[str] | None, parser: argparse.ArgumentParser) -> int:
+    try:
+        chosen = [get_lesson(name) for name in names] if names else list(LESSONS)
+    except ValueError as error:
+        parser.error(str(error))
+    runs = []
+    for lesson in chosen:
+        print(f"Reference run of {lesson.slug} (profile {reference.REFERENCE_PROFILE}) ...", flush=True)
+        result = make_reference(lesson)
+        kept = f"kept in {reference.notebook_path(lesson).relative_to(reference.PROJECT_ROOT)}"
+        print(f"  {kept if result.ok else 'FAILED, nothing kept'} ({result.seconds:.0f} s)", flush=True)
+        runs.append(result)
+    print()
+    print(format_runs(runs, reference.REFERENCE_PROFILE))
     return 0 if all(run.ok for run in runs) else 1
 
 

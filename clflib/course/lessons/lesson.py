@@ -2,8 +2,9 @@
 
 Every lesson's entry: the one place a lesson is registered (see CONTRIBUTING.md).
 
-An entry says what the README's lesson table shows (title, dataset, what it teaches, its cpu
-profile results) and what a run of the notebook must prove:
+An entry says what the README's lesson table shows (title, dataset, what it teaches; ``results``
+turns a run's metrics into its results cell, read from the lesson's reference run in
+``reference/``) and what a run of the notebook must prove:
 
 - ``ci_budget``: the papermill parameters of the test suite's real-data run: they override the
   cpu profile so real data fits the test budget (with the exercise tests, 120 worker-seconds a
@@ -72,7 +73,7 @@ class Lesson:
     real_dataset: str
     teaches: str
     key_metrics: tuple[str, ...]
-    cpu_results: str = ""
+    results: Callable[[Metrics], str] | None = None
     ci_budget: Mapping[str, Any] = field(default_factory=frozen)
     floors: Mapping[str, float] = field(default_factory=frozen)
     smoke_floors: Mapping[str, float] = field(default_factory=frozen)

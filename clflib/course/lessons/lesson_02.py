@@ -21,7 +21,16 @@ from clflib.course.lessons.lesson import Claim, Lesson, Metrics, frozen
 from clflib.course.lessons.verdicts import change_verdict
 from clflib.course.own_data import OwnDataExample
 
-__all__ = ["DEFAULTS", "LESSON", "OPTIONS", "SMOKE_OPTIONS", "imbalance_findings", "rare_class_findings"]
+__all__ = [
+    "DEFAULTS",
+    "LESSON",
+    "results_summary",
+    "OPTIONS",
+    "SMOKE_OPTIONS",
+    "OPTION_NAMES",
+    "imbalance_findings",
+    "rare_class_findings",
+]
 
 # Seven models train in this lesson. Short texts and many classes need more epochs and a
 # higher learning rate than lesson 01; these are this lesson's defaults per profile.
@@ -40,6 +49,15 @@ DEFAULTS = {
 OPTIONS = ("cross_entropy", "inverse", "sqrt_inverse", "effective_number", "focal", "oversampling")
 """Every option the lesson can compare (the cpu and gpu profiles run all of them)."""
 
+OPTION_NAMES = {
+    "cross_entropy": "cross-entropy",
+    "inverse": "class weights 1/n",
+    "sqrt_inverse": "class weights 1/√n",
+    "effective_number": "class weights by effective number",
+    "focal": "focal loss",
+    "oversampling": "oversampling",
+}
+"""Each option's name in the README's results cell."""
 SMOKE_OPTIONS = ("cross_entropy", "inverse", "focal", "oversampling")
 """The smoke run's options: one of each kind (plain, weighted, focal, sampled)."""
 
@@ -92,6 +110,19 @@ def _claims(m: Metrics, real: bool, claim: Claim) -> None:
         )
 
 
+def results_summary(m: Metrics) -> str:
+    """The README's results cell, from a run's metrics (the reference run's)."""
+    options = [option for option in OPTIONS if f"macro_f1_{option}" in m]
+    scores = ", ".join(f"{OPTION_NAMES[option]} {m[f'macro_f1_{option}']:.3f}" for option in options)
+    best = m["best_option"]
+    return (
+        f"macro-F1: {scores} (rare intents: {m['rare_class_f1_cross_entropy']:.3f} → "
+        f"{m[f'rare_class_f1_{best}']:.3f} with {OPTION_NAMES[best]}); flat / top-down intent accuracy "
+        f"{m['flat_intent_accuracy']:.3f} / {m['topdown_intent_accuracy']:.3f}; out-of-scope recall "
+        f"{m['oos_recall']:.3f} at in-scope accuracy {m['in_scope_accuracy']:.3f}"
+    )
+
+
 LESSON = Lesson(
     slug="02_multiclass_imbalance",
     title="Multi-class with class imbalance",
@@ -109,10 +140,7 @@ LESSON = Lesson(
         "in_scope_accuracy",
         "oos_recall",
     ),
-    cpu_results="macro-F1: cross-entropy 0.634, class weights 0.687-0.695, focal 0.659, "
-    "oversampling 0.817 (rarest tenth of intents: 0.205 → 0.629); flat / top-down "
-    "intent accuracy 0.690 / 0.692; out-of-scope recall 0.900 at in-scope "
-    "accuracy 0.541; 9.0 min on 2 cores",
+    results=results_summary,
     # CI budget measured (cross-entropy and oversampling only; 126 s in a 1-thread xdist worker,
     # 155 s before for all six options): best macro-F1 0.402 (oversampling), cross-entropy 0.233, rare-tenth F1
     # 0.417 vs 0.000, out-of-scope recall 0.974 at threshold 0.31
@@ -165,18 +193,7 @@ def imbalance_findings(
     ce = table.loc["cross_entropy"]
     ranked = table.loc[options, "macro_f1"].sort_values(ascending=False, kind="stable")
     best = str(ranked.index[0])
-    baseline = f"The majority baseline scores {majority['accuracy']:.4f} accuracy and {majority['macro_f1']:.4f} macro-F1."
-    if best == "cross_entropy":
-        others = "none of the other options" if len(options) > 1 else "no other option was trained"
-        lines = [
-            f"Best macro-F1: plain **cross_entropy** ({ce['macro_f1']:.4f}): {others} beat it. {baseline}"
-        ]
-    else:
-        lines = [
-            f"Best macro-F1: **{best}** ({table.loc[best, 'macro_f1']:.4f}, "
-            f"{100 * (table.loc[best, 'macro_f1'] - ce['macro_f1']):+.1f} points over plain cross-entropy's "
-            f"{ce['macro_f1']:.4f}). {baseline}"
-        ]
+    lines = [_best_line(table, best, len(options), majority)]
     others = [n for n in options if n != "cross_entropy"]
     rare = f"On the rarest tenth of intents, plain cross-entropy reaches F1 {ce['rare_class_f1']:.3f}"
     if others:
@@ -213,21 +230,40 @@ def imbalance_findings(
             "failure on rare intents is almost invisible. That is how accuracy misleads."
         )
     if best != "cross_entropy":
-        macro_gain = 100 * (table.loc[best, "macro_f1"] - ce["macro_f1"])
-        traffic_gain = 100 * (table.loc[best, "traffic_accuracy"] - ce["traffic_accuracy"])
-        if traffic_gain < 0:
-            lines.append(
-                f"From cross-entropy to {best}, macro-F1 rose {macro_gain:+.1f} points but traffic accuracy "
-                f"changed {traffic_gain:+.1f}: rebalancing moves predictions away from frequent intents, so on "
-                "production-like traffic plain cross-entropy stays ahead. Which to ship depends on what a "
-                "missed rare intent costs: that is the real trade-off."
-            )
-        else:
-            lines.append(
-                f"From cross-entropy to {best}, macro-F1 moved {macro_gain:+.1f} points and traffic accuracy "
-                f"{traffic_gain:+.1f}: here the rare intents were won without losing the frequent ones."
-            )
+        lines.append(_trade_off(table, best))
     return lines
+
+
+def _best_line(table: pd.DataFrame, best: str, compared: int, majority: Mapping[str, float]) -> str:
+    """Which of the ``compared`` options scores best, against plain cross-entropy and the majority."""
+    ce = table.loc["cross_entropy"]
+    baseline = f"The majority baseline scores {majority['accuracy']:.4f} accuracy and {majority['macro_f1']:.4f} macro-F1."
+    if best == "cross_entropy":
+        others = "none of the other options" if compared > 1 else "no other option was trained"
+        return f"Best macro-F1: plain **cross_entropy** ({ce['macro_f1']:.4f}): {others} beat it. {baseline}"
+    return (
+        f"Best macro-F1: **{best}** ({table.loc[best, 'macro_f1']:.4f}, "
+        f"{100 * (table.loc[best, 'macro_f1'] - ce['macro_f1']):+.1f} points over plain cross-entropy's "
+        f"{ce['macro_f1']:.4f}). {baseline}"
+    )
+
+
+def _trade_off(table: pd.DataFrame, best: str) -> str:
+    """What ``best`` gained over plain cross-entropy on macro-F1, and what it did to traffic accuracy."""
+    ce = table.loc["cross_entropy"]
+    macro_gain = 100 * (table.loc[best, "macro_f1"] - ce["macro_f1"])
+    traffic_gain = 100 * (table.loc[best, "traffic_accuracy"] - ce["traffic_accuracy"])
+    if traffic_gain < 0:
+        return (
+            f"From cross-entropy to {best}, macro-F1 rose {macro_gain:+.1f} points but traffic accuracy "
+            f"changed {traffic_gain:+.1f}: rebalancing moves predictions away from frequent intents, so on "
+            "production-like traffic plain cross-entropy stays ahead. Which to ship depends on what a "
+            "missed rare intent costs: that is the real trade-off."
+        )
+    return (
+        f"From cross-entropy to {best}, macro-F1 moved {macro_gain:+.1f} points and traffic accuracy "
+        f"{traffic_gain:+.1f}: here the rare intents were won without losing the frequent ones."
+    )
 
 
 def rare_class_findings(rare_table: pd.DataFrame, option: str) -> list[str]:

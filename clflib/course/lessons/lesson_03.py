@@ -20,7 +20,7 @@ from clflib.course.lessons.lesson import Claim, Lesson, Metrics, frozen
 from clflib.course.lessons.verdicts import change_verdict
 from clflib.course.own_data import OwnDataExample
 
-__all__ = ["DEFAULTS", "LESSON", "threshold_findings", "per_label_threshold_findings"]
+__all__ = ["DEFAULTS", "LESSON", "results_summary", "threshold_findings", "per_label_threshold_findings"]
 
 # Short comments and 28 labels: this lesson's defaults per profile (two models train).
 DEFAULTS = {
@@ -56,6 +56,21 @@ def _claims(m: Metrics, real: bool, claim: Claim) -> None:
         claim(m["labels_with_own_threshold"] >= 8, "at least 8 labels must get their own threshold")
 
 
+def results_summary(m: Metrics) -> str:
+    """The README's results cell, from a run's metrics (the reference run's)."""
+    names = {"bce": "plain BCE", "focal_bce": "focal BCE"}
+    best = m["best_loss"]
+    text = (
+        f"test macro-F1 ({names[best]}, kept on validation): {m['test_macro_f1_at_0.5']:.3f} at "
+        f"0.5, {m['test_macro_f1_global_threshold']:.3f} with one tuned threshold, {m['test_macro_f1']:.3f} "
+        f"per label; micro-F1 {m['test_micro_f1']:.3f}; macro average precision {m['test_macro_ap']:.3f}"
+    )
+    others = [loss for loss in ("bce", "focal_bce") if loss != best and f"{loss}_0.5_macro_f1" in m]
+    for loss in others:
+        text += f"; {names[loss]} {m[f'{loss}_0.5_macro_f1']:.3f} → {m[f'{loss}_per_label_macro_f1']:.3f}"
+    return text
+
+
 LESSON = Lesson(
     slug="03_multilabel_thresholds",
     title="Multi-label with per-label thresholds",
@@ -73,9 +88,7 @@ LESSON = Lesson(
         "test_macro_ap",
         "best_loss",
     ),
-    cpu_results="test macro-F1 (focal BCE, kept on validation): 0.316 at 0.5, 0.401 with one "
-    "tuned threshold, 0.407 per label (+9.1 points); micro-F1 0.539 (0.552 with the "
-    "global threshold); plain BCE 0.098 → 0.275; 9.0 min on 2 cores",
+    results=results_summary,
     # CI budget measured (focal BCE only; 155 s in a 1-thread xdist worker, 166 s before with
     # BCE too): a barely trained model (63 steps an epoch), where thresholds matter
     # most: focal BCE macro-F1 0.019 at 0.5, 0.120 global, 0.175 per label; micro-F1 0.240;
@@ -118,9 +131,11 @@ def threshold_findings(
 
     ``comparison`` is indexed by (loss, strategy) with strategies ``"0.5"``, ``"global"`` and
     ``"per-label"`` and columns ``micro_f1``, ``macro_f1``, ``samples_f1``, ``subset_accuracy``,
-    ``macro_ap``; ``best_loss`` is the loss kept (chosen on validation); ``tuned`` and
-    ``support`` say, per label, whether it got its own threshold and how many positive
-    validation texts it had.
+    ``macro_ap``; ``best_loss`` is the loss kept (chosen on validation); ``global_threshold`` the
+    one threshold tuned for all labels; ``tuned`` and ``support`` say, per label, whether it got
+    its own threshold and how many positive validation texts it had; ``min_support`` is the
+    fewest positives a label needed for its own threshold; ``validation_size`` the number of
+    validation texts.
     """
     tuned, support = np.asarray(tuned, dtype=bool), np.asarray(support)
     c = comparison.loc[best_loss]
@@ -166,6 +181,13 @@ def threshold_findings(
             "enough to estimate them; with a small one, keep fewer of them (a higher `MIN_SUPPORT`, or just "
             "the global one)."
         )
+    lines += _loss_findings(comparison)
+    return lines
+
+
+def _loss_findings(comparison: pd.DataFrame) -> list[str]:
+    """Focal BCE against plain BCE, at 0.5 and after tuning, and in ranking (macro AP)."""
+    lines = []
     losses = list(dict.fromkeys(comparison.index.get_level_values(0)))
     for name in (n for n in losses if n != "bce" and "bce" in losses):
         delta = 100 * (

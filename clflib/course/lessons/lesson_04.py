@@ -16,7 +16,7 @@ from __future__ import annotations
 from clflib.course.lessons.lesson import Claim, Lesson, Metrics, frozen
 from clflib.course.own_data import OwnDataExample
 
-__all__ = ["DEFAULTS", "COMPARE_DEFAULTS", "LESSON", "STRATEGIES"]
+__all__ = ["DEFAULTS", "COMPARE_DEFAULTS", "LESSON", "results_summary", "STRATEGIES", "STRATEGY_NAMES"]
 
 # Tweets are short. The comparison trains len(STRATEGIES) x len(COMPARE_SEEDS) models, the main
 # model one more: on 2 cores one epoch over wnut_17's 3,394 training tweets takes about a minute.
@@ -29,6 +29,11 @@ DEFAULTS = {
 COMPARE_DEFAULTS = {"smoke": ([42, 43], 1), "cpu": ([42, 43], 1), "gpu": ([42, 43, 44], 3)}
 
 STRATEGIES = ("first_subword", "all_subwords_inside", "all_subwords_copied_b")
+STRATEGY_NAMES = {
+    "first_subword": "first subword",
+    "all_subwords_inside": "continuations I-",
+    "all_subwords_copied_b": "B- copied",
+}
 
 
 def _claims(m: Metrics, real: bool, claim: Claim) -> None:
@@ -74,6 +79,32 @@ def _claims(m: Metrics, real: bool, claim: Claim) -> None:
         claim(m["test_examples"] >= 500, "wnut_17 is judged on at least 500 test tweets")
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def results_summary(m: Metrics) -> str:
+    """The README's results cell, from a run's metrics (the reference run's)."""
+    seeds = int(m.get("compare_seeds", 1))
+    strategies = ", ".join(
+        f"{STRATEGY_NAMES[strategy]} {m[f'test_entity_f1_{strategy}']:.3f}"
+        + (
+            f" ± {m[f'test_entity_f1_{strategy}_sd']:.3f}"
+            if seeds > 1 and f"test_entity_f1_{strategy}_sd" in m
+            else ""
+        )
+        for strategy in STRATEGIES
+        if f"test_entity_f1_{strategy}" in m
+    )
+    return (
+        f"test entity F1 {m['test_entity_f1']:.3f} (strict, word level; precision "
+        f"{m['test_entity_precision']:.3f}, recall {m['test_entity_recall']:.3f}) against per-word accuracy "
+        f"{m['test_token_accuracy']:.3f} (every word O: {m['test_o_share']:.3f}); alignment strategies, "
+        f"{_plural(int(m.get('compare_epochs', 1)), 'epoch')}, {_plural(seeds, 'seed')}: {strategies} ({m['test_entity_f1_subword_scored']:.3f} scored per subword); "
+        f"seqeval's lenient mode {m['test_entity_f1_lenient']:.3f}"
+    )
+
+
 LESSON = Lesson(
     slug="04_ner_token_classification",
     title="Named-entity recognition",
@@ -93,12 +124,7 @@ LESSON = Lesson(
         "test_entity_f1_subword_scored",
         "test_token_f1",
     ),
-    cpu_results="test entity F1 0.434 (strict, word level; precision 0.530, recall 0.367) against "
-    "per-word accuracy 0.943 (tagging every word O: 0.926); alignment strategies, 1 epoch, 2 seeds: "
-    "first subword 0.409 ± 0.026, continuations I- 0.332 ± 0.009, B- copied 0.329 ± 0.011 (0.240 "
-    "when scored per subword); seqeval's default (lenient) mode 0.423; the token-classification "
-    "pipeline serves the Predictor's spans on 84% of test texts (all where words split alike); "
-    "11.2 min on 2 cores",
+    results=results_summary,
     # measured with these smoke settings (57 s in one thread; 76 s with all 309 training messages):
     # main model entity F1 0.613; the strategies 0.428-0.523; (c) per subword 0.691 against 0.481
     ci_budget=frozen(

@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
+import re
+
 from clflib.course.lessons.lesson import Claim, Lesson, Metrics, frozen
 from clflib.course.own_data import OwnDataExample
 
-__all__ = ["DEFAULTS", "RUN_DEFAULTS", "LESSON"]
+__all__ = ["DEFAULTS", "RUN_DEFAULTS", "LESSON", "results_summary"]
 
 # Few-shot runs are short, so the profile only sets the fine-tuning learning rate and lengths
 # (banking77 questions are 11 words on average; 64 tokens keep all but a handful whole).
@@ -91,6 +93,38 @@ def _claims(m: Metrics, real: bool, claim: Claim) -> None:
                 claim(f"{key}_k{k_curve}_mean" in m, f"the learning curve must have {key} at K = {k_curve}")
 
 
+def _mean_sd(m: Metrics, prefix: str) -> str:
+    sd = m.get(f"{prefix}_sd")
+    return f"{m[f'{prefix}_mean']:.3f}" + (f" ± {sd:.3f}" if sd else "")
+
+
+def _curve(m: Metrics) -> str:
+    ks = sorted(
+        {int(key[len("setfit_k") :].split("_")[0]) for key in m if re.fullmatch(r"setfit_k\d+_mean", key)}
+    )
+    rows = []
+    for method, name in (("setfit", "SetFit"), ("finetune", "fine-tuning"), ("frozen", "frozen")):
+        if all(f"{method}_k{k}_mean" in m for k in ks):
+            rows.append(name + " " + " / ".join(format(m[f"{method}_k{k}_mean"], ".3f") for k in ks))
+    return (
+        f"; curve on {m['curve_classes']} intents, K = {' / '.join(map(str, ks))}: {', '.join(rows)}"
+        if ks
+        else ""
+    )
+
+
+def results_summary(m: Metrics) -> str:
+    """The README's results cell, from a run's metrics (the reference run's)."""
+    samples = int(m["main_samples"])
+    spread = f"mean ± sd over {samples} samples" if samples > 1 else "one sample"
+    return (
+        f"{m['classes']} intents, K = {m['k']}, accuracy ({spread}): SetFit {_mean_sd(m, 'main_setfit_accuracy')}, "
+        f"fine-tuning {_mean_sd(m, 'main_finetune_accuracy')}, frozen embeddings + the same logistic "
+        f"regression {_mean_sd(m, 'main_frozen_accuracy')}; label names alone {m['zero_shot_embedding']:.3f}"
+        + _curve(m)
+    )
+
+
 LESSON = Lesson(
     slug="06_setfit_few_shot",
     title="Few-shot classification with SetFit",
@@ -109,12 +143,7 @@ LESSON = Lesson(
         "frozen_accuracy",
         "zero_shot_embedding",
     ),
-    cpu_results="all 77 intents, K = 8 (616 texts), mean ± sd over 3 samples: SetFit 0.825 ± 0.012, "
-    "fine-tuning 0.817 ± 0.009 (a tie), frozen embeddings + the same logistic regression 0.802 ± 0.011; "
-    "label names alone 0.622, SetFit's pair loss bounded to 2,464 pairs 0.804 (one sample); curve on "
-    "18 transfer and top-up intents, 3 seeds, K = 8 / 16 / 32 / 64: SetFit 0.842 / 0.874 / 0.893 / "
-    "0.900, fine-tuning 0.814 / 0.839 / 0.848 / 0.840, frozen 0.804 / 0.866 / 0.883 / 0.901; about "
-    "19 min on 2 cores (13.8 min measured without the two extra samples)",
+    results=results_summary,
     ci_budget=frozen(
         {"CLASSES": ["transfer", "top_up"], "MORE_SEEDS": [], "PAIR_ITERATIONS": 0, "CURVE_KS": []}
     ),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from clflib.course.lessons import lesson_01
 from clflib.course.lessons.lesson import Claim, Lesson, Metrics, frozen
 
-__all__ = ["DEFAULTS", "RUN_DEFAULTS", "LESSON", "CONFIGURATIONS", "calibration_findings"]
+__all__ = ["DEFAULTS", "RUN_DEFAULTS", "LESSON", "results_summary", "CONFIGURATIONS", "calibration_findings"]
 
 # without MODEL_DIR the lesson trains its own model: one epoch (smoke: lesson 01's smoke settings)
 DEFAULTS = {
@@ -83,6 +83,19 @@ def _claims(m: Metrics, real: bool, claim: Claim) -> None:
         )
 
 
+def results_summary(m: Metrics) -> str:
+    """The README's results cell, from a run's metrics (the reference run's)."""
+    return (
+        f"{m['test_examples']:,} test texts: pipeline default {m['pipeline_default_texts_per_second']:.0f} "
+        f"texts/s; pipeline batch {m['best_batch_size']} {m['pipeline_batched_speedup']:.1f}x; Predictor fp32 "
+        f"{m['predictor_fp32_speedup']:.1f}x (accuracy {m['predictor_fp32_accuracy']:.3f}), int8 "
+        f"{m['predictor_int8_speedup']:.1f}x ({m['predictor_int8_accuracy']:.3f}), ONNX "
+        f"{m['predictor_onnx_speedup']:.1f}x (p50 latency {m['predictor_onnx_p50_ms']:.1f} ms vs "
+        f"{m['pipeline_default_p50_ms']:.1f} ms); ECE {m['test_ece_before']:.3f} → {m['test_ece_after']:.3f} "
+        f"with temperature {m['temperature']:.2f} from validation"
+    )
+
+
 LESSON = Lesson(
     slug="08_production_inference",
     title="Production inference and calibration",
@@ -102,10 +115,7 @@ LESSON = Lesson(
         "test_ece_before",
         "test_ece_after",
     ),
-    cpu_results="1,068 test texts: pipeline default 91 texts/s; pipeline batch 32 1.5x; "
-    "Predictor fp32 2.2x (same accuracy, 0.839); int8 5.1x (-0.5 points); ONNX "
-    "2.1x (p50 latency 6.8 ms vs 13.8 ms); ECE 0.018 (near calibrated; T = 1.16 "
-    "from validation did not help on test); 6.5 min on 2 cores",
+    results=results_summary,
     # serves lesson 01's CI-budget model; every cell runs, the timings on a handful of texts (speed
     # is not asserted: benchmarks/ and the cpu profile measure it), the five configurations'
     # accuracies on all 500 test texts. Measured: fp32 and ONNX 0.788, int8 0.764, ECE 0.027 ->

@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULTS",
     "RUN_DEFAULTS",
     "LESSON",
+    "results_summary",
     "decision_guide",
     "two_head_findings",
     "choosing_takeaways",
@@ -83,6 +84,43 @@ def _claims(m: Metrics, real: bool, claim: Claim) -> None:
             )
 
 
+_ROWS = {  # the metrics' key of each row, and its name in the results cell
+    "majority": "majority",
+    "zeroshot_embedding": "zero-shot embedding",
+    "zeroshot_nli": "zero-shot NLI",
+    "frozen_lr_k{k}": "{k} per class: frozen + LR",
+    "setfit_k{k}": "SetFit",
+    "tfidf_lr": "all labels: TF-IDF + LR",
+    "head_only": "head only",
+    "lora": "LoRA",
+    "top_layers": "top layers",
+    "full_ft": "full fine-tune",
+    "full_ft_int8": "int8",
+    "frozen_lr": "frozen + LR",
+}
+
+
+def results_summary(m: Metrics) -> str:
+    """The README's results cell, from a run's metrics (the reference run's)."""
+    k = m["k"]
+    rows = []
+    for key, name in _ROWS.items():
+        key, name = key.format(k=k), name.format(k=k)
+        if f"{key}_macro_f1" in m:
+            sd = m.get(f"{key}_macro_f1_sd") if m.get("seeds", 1) > 1 else None
+            rows.append(
+                f"{name} {m.get(f'{key}_macro_f1_mean', m[f'{key}_macro_f1']):.3f}"
+                + (f" ± {sd:.3f}" if sd else "")
+            )
+    speed = m["separate_ms_per_1k"] / m["two_head_ms_per_1k"]
+    spread = f"mean ± sd over {m['seeds']} seeds where a row samples" if m["seeds"] > 1 else "one seed"
+    return (
+        f"{m['dataset']}, {m['train_examples']:,} training and {m['test_examples']:,} test texts, test "
+        f"macro-F1 ({spread}): {', '.join(rows)}; one encoder with two heads "
+        f"served {speed:.1f}x faster than two models"
+    )
+
+
 LESSON = Lesson(
     slug="10_choosing_an_approach",
     title="Choosing an approach",
@@ -106,11 +144,7 @@ LESSON = Lesson(
         "full_ft_accuracy",
         "full_ft_ms_per_1k",
     ),
-    cpu_results="banking77, all 10,003 training and 3,080 test queries, test macro-F1: majority 0.000; "
-    "zero-shot embedding 0.612, NLI 0.363; 8 per class: frozen + LR 0.793 ± 0.011, SetFit 0.802 ± 0.010 "
-    "(3 seeds); all labels: TF-IDF + LR 0.894, head only 0.808, LoRA 0.916, top 2 layers 0.918, full "
-    "fine-tune 0.926 (accuracy 0.926; int8 0.920), frozen + LR 0.930; one encoder with two heads served "
-    "2.0x faster than two models; 26.7 min on 2 cores (target 20; the NLI model cached by lesson 07)",
+    results=results_summary,
     # smoke: every row and section on the inbox, one epoch (the fine-tunes learn little: the
     # run proves their code path; the floors are on the rows that learn from 466 messages)
     # the CI budget: 30 queries per class, 10 per class for testing, the rows that need no
@@ -204,6 +238,14 @@ def decision_guide(
             f"(or of its seeds' spread): a tie, which one run per method cannot break. Of those, **{method}** "
             f"costs least to run ({row['labels_used']:,} labels)."
         )
+    lines += _cost_of_the_last_points(table)
+    lines += _setfit_rule_of_thumb(table, k, tolerance)
+    return lines
+
+
+def _cost_of_the_last_points(table: pd.DataFrame) -> list[str]:
+    """With all labels: what the best row's last points of macro-F1 cost over the cheapest row."""
+    lines = []
     every = table[table["regime"] == "all labels"].dropna(subset=["cost_per_million"])
     if len(every) >= 2:
         best = every.loc[every["macro_f1"].idxmax()]
@@ -219,6 +261,12 @@ def decision_guide(
             )
         elif best["method"] == cheapest["method"]:
             lines.append(f"With all labels, {best['method']} is both the best and the cheapest to run here.")
+    return lines
+
+
+def _setfit_rule_of_thumb(table: pd.DataFrame, k: int, tolerance: float) -> list[str]:
+    """Whether the run agrees with "under 32 examples per class, SetFit first" at ``k`` per class."""
+    lines = []
     setfit = table[(table["regime"] == "8 per class") & table["method"].str.contains("SetFit")]
     rivals = table[(table["regime"] == "8 per class") & ~table["method"].str.contains("SetFit")]
     if len(setfit) and len(rivals):
