@@ -59,7 +59,7 @@ __all__ = [
 REFERENCE_DIR = PROJECT_ROOT / "reference"
 REFERENCE_PROFILE = "cpu"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-_CELL_FILE = re.compile(r"/tmp/ipykernel_\d+/\d+\.py")  # where IPython compiles a cell
+_CELL_FILE = re.compile(re.escape(tempfile.gettempdir()) + r"/ipykernel_\d+/\d+\.py")  # IPython's cell files
 
 
 def notebook_path(lesson: Lesson) -> Path:
